@@ -1,0 +1,184 @@
+"""The composition root: builds every component from the settings and runs them in order.
+
+Start order: sink (so hits have somewhere to go), models (warm), matcher,
+then analysis and capture threads. Stop order is the reverse, draining each
+queue so nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from edge.capture import FrameQueue, make_source
+from edge.capture.worker import CaptureWorker
+from edge.config import (
+    DetectorConfig,
+    InferenceConfig,
+    ModelSection,
+    OcrConfig,
+    Settings,
+    resolve_path,
+)
+from edge.detect import Detector, YoloEnd2EndDetector
+from edge.errors import BlacklistError, ConfigError
+from edge.inference import ModelSpec, load_model_spec, make_session
+from edge.logs import get_logger
+from edge.match import DedupWindow, Matcher, PlainListMatcher
+from edge.notify import Notifier
+from edge.ocr import FixedSlotOcr, Recogniser
+from edge.pipeline import AnalysisWorker, Publisher
+from edge.publish import EventSink, make_sink
+from edge.types import Hit
+
+log = get_logger("node")
+
+
+def model_spec(section: ModelSection, task: str, contract: str, base: Path) -> ModelSpec:
+    """The spec of a configured model: from the manifest by name, or a public file."""
+    if section.name is not None:
+        return load_model_spec(resolve_path(base, section.manifest), section.name, task)
+    assert section.file is not None  # the config validator guarantees one of the two
+    return ModelSpec(name=section.file.name, path=resolve_path(base, section.file),
+                     sha256=section.sha256, task=task, contract=contract)
+
+
+def build_detector(cfg: DetectorConfig, inference: InferenceConfig, base: Path) -> Detector:
+    """Load and warm the plate detector."""
+    spec = model_spec(cfg, "detector", "yolo-end2end", base)
+    session = make_session(spec, inference.providers, inference.intra_op_threads)
+    return YoloEnd2EndDetector(session, cfg.score_threshold, cfg.nms_iou, cfg.min_plate_width,
+                               inference.warmup_runs)
+
+
+def build_recogniser(cfg: OcrConfig, inference: InferenceConfig, base: Path) -> Recogniser:
+    """Load and warm the plate reader."""
+    spec = model_spec(cfg, "ocr", "fixed-slot", base)
+    session = make_session(spec, inference.providers, inference.intra_op_threads)
+    return FixedSlotOcr(session, cfg.alphabet or spec.alphabet, spec.pad_char,
+                        inference.warmup_runs)
+
+
+def build_matcher(settings: Settings, base: Path) -> Matcher:
+    """The plain list from config; refused when its purpose is not enabled here."""
+    bl = settings.blacklist
+    if bl.purpose not in settings.privacy.enabled_purposes:
+        raise ConfigError([f"blacklist.purpose: '{bl.purpose}' is not in "
+                           f"privacy.enabled_purposes {settings.privacy.enabled_purposes}"])
+    matcher = PlainListMatcher.from_config(bl, base)
+    if len(matcher) == 0:
+        raise BlacklistError("the plate list is empty: set blacklist.file or blacklist.entries")
+    log.info("list_loaded", list_id=bl.list_id, version=bl.version, entries=len(matcher))
+    return matcher
+
+
+class Node:
+    """One gate node: every component, wired once."""
+
+    def __init__(self, settings: Settings, base: Path | None = None,
+                 sink: EventSink | None = None, notifier: Notifier | None = None) -> None:
+        self.settings = settings
+        self.notifier = notifier or Notifier({})
+        self.base = base or Path.cwd()
+        self.detector = build_detector(settings.detector, settings.inference, self.base)
+        self.recogniser = build_recogniser(settings.ocr, settings.inference, self.base)
+        self.matcher = build_matcher(settings, self.base)
+        self.sink = sink or make_sink(settings, self.base)
+        self.events: queue.Queue[Hit | None] = queue.Queue(maxsize=256)
+        self.dedup = DedupWindow(settings.blacklist.dedup_window_s)
+        self.captures: list[CaptureWorker] = []
+        self.analysers: list[AnalysisWorker] = []
+        for cam in settings.cameras:
+            frames = FrameQueue(cam.queue_size)
+            self.captures.append(CaptureWorker(cam.id, make_source(cam, self.base), frames,
+                                               cam.reconnect_initial_s, cam.reconnect_max_s))
+            self.analysers.append(AnalysisWorker(cam, settings, frames, self.detector,
+                                                 self.recogniser, self.matcher, self.dedup,
+                                                 self.events))
+        self.publisher = Publisher(settings, self.sink, self.events)
+        self._stop = threading.Event()
+        self._metrics = threading.Thread(target=self._report_loop, name="metrics", daemon=True)
+
+    def start(self) -> None:
+        """Start the sink, then analysis, then capture."""
+        self.sink.start()
+        self.publisher.start()
+        for a in self.analysers:
+            a.start()
+        for c in self.captures:
+            c.start()
+        self._metrics.start()
+        log.info("node_started", node=self.settings.node.id,
+                 cameras=[c.id for c in self.settings.cameras])
+
+    def wait(self, stop: threading.Event) -> None:
+        """Block until ``stop`` is set or every camera (recordings) has ended.
+
+        Meanwhile tell systemd: READY=1 once every camera delivered a frame and
+        the sink is connected; WATCHDOG=1 only while frames are being analysed.
+        """
+        ready = False
+        seen = -1
+        while not stop.is_set():
+            if not any(a.is_alive() for a in self.analysers):
+                return
+            analysed = sum(a.stats.frames for a in self.analysers)
+            if not ready:
+                waiting = [c.camera_id for c in self.captures if not c.first_frame.is_set()]
+                if not waiting and self.sink.is_ready():
+                    ready = True
+                    self.notifier.ready("analysing")
+                else:
+                    why = f"waiting for cameras {waiting}" if waiting else "waiting for broker"
+                    self.notifier.status(why)
+            elif analysed != seen:
+                self.notifier.watchdog()
+            else:
+                down = [c.camera_id for c in self.captures if not c.stats.up]
+                self.notifier.status(f"no frames analysed; cameras down: {down}")
+            seen = analysed
+            stop.wait(1.0)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop capture, drain analysis and publishing, close the sink."""
+        self.notifier.stopping()
+        for c in self.captures:
+            c.stop()
+        for c in self.captures:
+            c.join(timeout)
+        for a in self.analysers:
+            a.join(timeout)
+            if a.is_alive():
+                a.stop()
+                a.join(timeout)
+        self.events.put(None)
+        self.publisher.join(timeout)
+        self._stop.set()
+        self.sink.close(timeout)
+        self.report()
+        log.info("node_stopped", node=self.settings.node.id)
+
+    def _report_loop(self) -> None:
+        while not self._stop.wait(self.settings.logging.metrics_interval_s):
+            self.report()
+
+    def report(self) -> None:
+        """Log one metrics line per camera: counters and stage times, never plate text."""
+        for cap, ana in zip(self.captures, self.analysers, strict=True):
+            s = ana.stats
+            n = max(1, s.frames)
+            lat = np.percentile(s.latency_s, [50, 95]) if s.latency_s else [0.0, 0.0]
+            log.info("stage_metrics", camera=cap.camera_id, up=cap.stats.up,
+                     captured=cap.stats.frames, dropped=cap.queue.dropped,
+                     queue=cap.queue.qsize(), analysed=s.frames, detections=s.detections,
+                     reads=s.reads, vehicles=s.vehicles, hits=s.hits,
+                     duplicates=s.duplicates, detect_ms=round(1000 * s.detect_s / n, 2),
+                     ocr_ms=round(1000 * s.ocr_s / n, 2),
+                     latency_p50_ms=round(1000 * float(lat[0]), 1),
+                     latency_p95_ms=round(1000 * float(lat[1]), 1),
+                     reconnects=cap.stats.reconnects, published=self.publisher.published,
+                     ts=round(time.time(), 3))

@@ -1,0 +1,53 @@
+"""The error hierarchy of the node.
+
+Library code raises these; only :mod:`edge.cli` turns them into exit codes.
+"""
+
+from __future__ import annotations
+
+
+class EdgeError(Exception):
+    """Base class of every error the node raises on purpose."""
+
+    exit_code = 1
+
+
+class ConfigError(EdgeError):
+    """The configuration is invalid; ``problems`` holds one line per field."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[str], source: str = "config") -> None:
+        self.problems = list(problems)
+        self.source = source
+        super().__init__(f"invalid {source}: " + "; ".join(self.problems))
+
+
+class ModelError(EdgeError):
+    """A model file is missing, corrupt, or does not fit its declared contract."""
+
+    exit_code = 3
+
+
+class CaptureError(EdgeError):
+    """A frame source could not be opened or stopped delivering frames."""
+
+    exit_code = 4
+
+
+class PublishError(EdgeError):
+    """An event sink could not be set up or refused an event."""
+
+    exit_code = 5
+
+
+class BlacklistError(EdgeError):
+    """A blacklist could not be loaded; the previous one stays in force."""
+
+    exit_code = 6
+
+
+class EvalError(EdgeError):
+    """An evaluation manifest is malformed."""
+
+    exit_code = 7

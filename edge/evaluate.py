@@ -1,0 +1,206 @@
+"""Accuracy and speed of the models on a labelled image set (``manifest.jsonl``).
+
+The format is the one of ``shared/data/real``: one JSON object a line with
+``image``, ``plate``, ``box`` ([x, y, w, h]) and optionally ``plates`` (several
+per image) and ``wildcard`` (a character that matches anything, for masked
+ground truth). Reading is scored on the ground-truth box (the OCR alone) and
+on the detector's own boxes (end to end).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from edge.detect import Detector
+from edge.errors import EvalError
+from edge.match.canonical import canonical_plate
+from edge.ocr import Recogniser, crop_plate
+from edge.types import Box, Image
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledPlate:
+    """One ground-truth plate."""
+
+    box: Box
+    text: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledImage:
+    """One manifest line."""
+
+    path: Path
+    plates: tuple[LabelledPlate, ...]
+    wildcard: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EvalReport:
+    """What ``anpr-edge eval`` prints and writes."""
+
+    manifest: str
+    images: int
+    plates: int
+    plates_with_text: int
+    detection_recall: float
+    false_positives_per_image: float
+    exact_read_rate: float
+    char_accuracy: float
+    end_to_end_read_rate: float
+    images_per_second: float
+    detect_ms_median: float
+    ocr_ms_per_plate_median: float
+    full_image_ms_median: float
+    iou_threshold: float
+    threads: int
+
+
+def _plate_text(raw: Any, wildcard: str | None) -> str | None:
+    if raw is None:
+        return None
+    text = str(raw).upper()
+    keep = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") | ({wildcard} if wildcard else set())
+    return "".join(c for c in text if c in keep)
+
+
+def read_manifest(path: Path) -> Iterator[LabelledImage]:
+    """Parse a manifest lazily; EvalError naming the line for a bad one."""
+    if not path.is_file():
+        raise EvalError(f"manifest not found: {path}")
+    with path.open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+                wildcard = obj.get("wildcard")
+                raw = obj.get("plates") or (
+                    [{"plate": obj.get("plate"), "box": obj["box"]}] if obj.get("box") else [])
+                plates = tuple(
+                    LabelledPlate(Box.from_xywh(*(float(v) for v in p["box"])),
+                                  _plate_text(p.get("plate"), wildcard))
+                    for p in raw)
+                yield LabelledImage(path.parent / obj["image"], plates, wildcard)
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+                raise EvalError(f"{path}:{lineno}: malformed entry ({exc!r})") from None
+
+
+def text_matches(truth: str, read: str, wildcard: str | None) -> bool:
+    """Exact read, where the wildcard in the truth matches any one character."""
+    return len(truth) == len(read) and all(
+        t == r or (wildcard is not None and t == wildcard) for t, r in zip(truth, read,
+                                                                            strict=True))
+
+
+def char_accuracy(truth: str, read: str, wildcard: str | None) -> float:
+    """1 - edit distance / length of the truth, floored at 0."""
+    prev = list(range(len(read) + 1))
+    for i, t in enumerate(truth, start=1):
+        cur = [i] + [0] * len(read)
+        for j, r in enumerate(read, start=1):
+            same = t == r or (wildcard is not None and t == wildcard)
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (0 if same else 1))
+        prev = cur
+    return max(0.0, 1.0 - prev[-1] / max(1, len(truth)))
+
+
+def _load(path: Path) -> Image:
+    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise EvalError(f"cannot read image {path}")
+    return np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), np.uint8)
+
+
+def evaluate(manifest: Path, detector: Detector, recogniser: Recogniser, margin: float,
+             iou_threshold: float = 0.4, limit: int | None = None,
+             threads: int = 1) -> EvalReport:
+    """Run the models over every image of the manifest and score them."""
+    n_img = n_plates = n_text = tp = fp = exact = e2e = 0
+    char_acc: list[float] = []
+    det_ms: list[float] = []
+    ocr_ms: list[float] = []
+    full_ms: list[float] = []
+    t_start = time.perf_counter()
+    for item in read_manifest(manifest):
+        if limit is not None and n_img >= limit:
+            break
+        image = _load(item.path)
+        n_img += 1
+        t0 = time.perf_counter()
+        dets = detector.detect(image)
+        t1 = time.perf_counter()
+        det_reads = recogniser.read([crop_plate(image, d.box, margin) for d in dets])
+        t2 = time.perf_counter()
+        det_ms.append(1000 * (t1 - t0))
+        full_ms.append(1000 * (t2 - t0))
+        if dets:
+            ocr_ms.append(1000 * (t2 - t1) / len(dets))
+        used: set[int] = set()
+        for plate in item.plates:
+            n_plates += 1
+            best, best_iou = -1, iou_threshold
+            for i, d in enumerate(dets):
+                iou = d.box.iou(plate.box)
+                if i not in used and iou >= best_iou:
+                    best, best_iou = i, iou
+            if best >= 0:
+                used.add(best)
+                tp += 1
+            if plate.text is None:
+                continue
+            n_text += 1
+            read = canonical_plate(recogniser.read([crop_plate(image, plate.box, margin)])[0].text)
+            exact += text_matches(plate.text, read, item.wildcard)
+            char_acc.append(char_accuracy(plate.text, read, item.wildcard))
+            if best >= 0:
+                e2e += text_matches(plate.text, canonical_plate(det_reads[best].text),
+                                    item.wildcard)
+        fp += len(dets) - len(used)
+    elapsed = time.perf_counter() - t_start
+    if n_img == 0:
+        raise EvalError(f"manifest {manifest} lists no images")
+
+    def med(xs: list[float]) -> float:
+        return round(float(np.median(xs)), 3) if xs else 0.0
+
+    return EvalReport(
+        manifest=str(manifest), images=n_img, plates=n_plates, plates_with_text=n_text,
+        detection_recall=round(tp / n_plates, 4) if n_plates else 0.0,
+        false_positives_per_image=round(fp / n_img, 4),
+        exact_read_rate=round(exact / n_text, 4) if n_text else 0.0,
+        char_accuracy=round(float(np.mean(char_acc)), 4) if char_acc else 0.0,
+        end_to_end_read_rate=round(e2e / n_text, 4) if n_text else 0.0,
+        images_per_second=round(n_img / elapsed, 2),
+        detect_ms_median=med(det_ms), ocr_ms_per_plate_median=med(ocr_ms),
+        full_image_ms_median=med(full_ms), iou_threshold=iou_threshold, threads=threads)
+
+
+def report_dict(report: EvalReport) -> dict[str, Any]:
+    """The report as plain JSON data."""
+    return asdict(report)
+
+
+def format_report(r: EvalReport) -> str:
+    """A short human summary."""
+    return "\n".join([
+        f"manifest              {r.manifest}",
+        f"images / plates       {r.images} / {r.plates} ({r.plates_with_text} with text)",
+        f"detection recall@{r.iou_threshold:.1f}  {100 * r.detection_recall:.1f} %",
+        f"false positives/img   {r.false_positives_per_image:.3f}",
+        f"exact read (top-1)    {100 * r.exact_read_rate:.1f} %  (OCR on ground-truth box)",
+        f"character accuracy    {100 * r.char_accuracy:.1f} %",
+        f"end-to-end read       {100 * r.end_to_end_read_rate:.1f} %  (detector box + OCR)",
+        f"images per second     {r.images_per_second:.1f}  ({r.threads} thread(s))",
+        f"detect ms (median)    {r.detect_ms_median:.2f}",
+        f"OCR ms/plate (median) {r.ocr_ms_per_plate_median:.2f}",
+        f"full image ms (med.)  {r.full_image_ms_median:.2f}",
+    ])

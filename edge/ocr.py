@@ -1,0 +1,127 @@
+"""Plate reading: the Recogniser interface and the fixed-slot OCR adapter."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+import onnxruntime as ort
+
+from edge.errors import ModelError
+from edge.inference.session import dummy_input
+from edge.types import Box, Candidate, Image, PlateRead, as_image
+
+TOP_K = 3
+
+
+@runtime_checkable
+class Recogniser(Protocol):
+    """Reads plate crops."""
+
+    def read(self, crops: Sequence[Image]) -> list[PlateRead]:
+        """One reading per crop, in order."""
+        ...
+
+
+def crop_plate(image: Image, box: Box, margin: float) -> Image:
+    """Cut a plate out of a frame with a relative margin, clipped to the frame."""
+    h, w = image.shape[:2]
+    mx, my = box.width * margin, box.height * margin
+    x1, y1 = max(0, int(box.x1 - mx)), max(0, int(box.y1 - my))
+    x2, y2 = min(w, int(np.ceil(box.x2 + mx))), min(h, int(np.ceil(box.y2 + my)))
+    return image[y1:y2, x1:x2]
+
+
+def _softmax(x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return np.asarray(e / e.sum(axis=-1, keepdims=True), np.float32)
+
+
+def decode_slots(probs: npt.NDArray[np.float32], alphabet: str, pad: str,
+                 top_k: int = TOP_K) -> PlateRead:
+    """Turn (slots, alphabet) probabilities into text, per-char confidences and top-k."""
+    best = probs.argmax(axis=1)
+    best_p = probs[np.arange(probs.shape[0]), best]
+    chars = [(alphabet[i], float(p)) for i, p in zip(best, best_p, strict=True)
+             if alphabet[i] != pad]
+    text = "".join(c for c, _ in chars)
+    confs = tuple(p for _, p in chars)
+    confidence = float(np.mean(confs)) if confs else 0.0
+    # Beam search is exact here: slots are independent, so the k best strings
+    # extend the k best prefixes.
+    beams: list[tuple[str, float]] = [("", 1.0)]
+    for slot in probs:
+        top = np.argsort(slot)[::-1][:top_k]
+        beams = sorted(((s + alphabet[i], p * float(slot[i])) for s, p in beams for i in top),
+                       key=lambda b: -b[1])[:top_k * 2]
+    merged: dict[str, float] = {}
+    for s, p in beams:
+        t = s.replace(pad, "")
+        merged[t] = merged.get(t, 0.0) + p
+    ranked = sorted(merged.items(), key=lambda kv: -kv[1])
+    cands = [Candidate(text, confidence)]
+    cands += [Candidate(t, p) for t, p in ranked if t != text and t][: top_k - 1]
+    return PlateRead(text, confidence, confs, tuple(cands))
+
+
+class FixedSlotOcr:
+    """Adapter for the public fixed-slot OCR contract (the fast-plate-ocr family).
+
+    Input ``uint8`` NHWC (grey or RGB, raw 0-255, plain resize); output
+    probabilities (N, slots, alphabet) with a pad character for empty slots.
+    The project's own OCR uses the same contract.
+    """
+
+    def __init__(self, session: ort.InferenceSession, alphabet: str, pad: str = "_",
+                 warmup_runs: int = 1) -> None:
+        inp = session.get_inputs()[0]
+        shape = inp.shape
+        if len(shape) != 4 or "uint8" not in inp.type:
+            raise ModelError(f"OCR input must be uint8 NHWC, got {inp.type} {shape}")
+        h, w, c = shape[1], shape[2], shape[3]
+        if not all(isinstance(v, int) for v in (h, w, c)) or c not in (1, 3):
+            raise ModelError(f"OCR input must have fixed H, W and 1 or 3 channels, got {shape}")
+        self.session = session
+        self.input_name = inp.name
+        self.height, self.width, self.channels = int(h), int(w), int(c)
+        self.batch_fixed = shape[0] if isinstance(shape[0], int) else None
+        self.alphabet = alphabet
+        self.pad = pad
+        self._output_index = self._find_output(len(alphabet))
+        for _ in range(warmup_runs):
+            session.run(None, dummy_input(session))
+
+    def _find_output(self, n_chars: int) -> int:
+        for i, out in enumerate(self.session.get_outputs()):
+            if len(out.shape) == 3 and out.shape[-1] == n_chars:
+                return i
+        shapes = [o.shape for o in self.session.get_outputs()]
+        raise ModelError(f"no OCR output shaped (N, slots, {n_chars}) among {shapes}")
+
+    def _prepare(self, crop: Image) -> Image:
+        if self.channels == 1:
+            grey = crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)
+            out = cv2.resize(grey, (self.width, self.height), interpolation=cv2.INTER_LINEAR)
+            return as_image(out)[:, :, None]
+        rgb = cv2.cvtColor(crop, cv2.COLOR_GRAY2RGB) if crop.ndim == 2 else crop
+        return as_image(cv2.resize(rgb, (self.width, self.height),
+                                   interpolation=cv2.INTER_LINEAR))
+
+    def read(self, crops: Sequence[Image]) -> list[PlateRead]:
+        """Read all crops of a frame in one batch (or one by one for fixed-batch models)."""
+        if not crops:
+            return []
+        batch = np.stack([self._prepare(c) for c in crops])
+        if self.batch_fixed is None:
+            probs = np.asarray(self.session.run(None, {self.input_name: batch})[self._output_index])
+        else:
+            probs = np.concatenate([
+                np.asarray(self.session.run(None, {self.input_name: batch[i:i + 1]})
+                           [self._output_index]) for i in range(len(crops))])
+        probs = probs.astype(np.float32, copy=False)
+        if not np.allclose(probs.sum(axis=-1), 1.0, atol=1e-2):
+            probs = _softmax(probs)
+        return [decode_slots(p, self.alphabet, self.pad) for p in probs]

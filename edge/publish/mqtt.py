@@ -1,0 +1,213 @@
+"""Publishing hit events over MQTT 5 with paho-mqtt, through the durable outbox.
+
+paho keeps in-flight messages in RAM only, so the outbox is the source of
+truth: ``publish`` commits to SQLite and returns; a sender thread moves
+pending events to the broker in order, QoS 1, with the MQTT 5 message expiry
+set to the event's remaining time-to-live; PUBACK marks an event sent. While
+the broker is down events wait on disk, and paho reconnects with back-off.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import threading
+import time
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from edge import __version__
+from edge.config import MqttConfig, NodeConfig
+from edge.errors import PublishError
+from edge.logs import get_logger
+from edge.publish.base import node_topic
+from edge.publish.events import CONTENT_TYPE, HitEvent
+from edge.publish.outbox import Outbox
+
+log = get_logger("mqtt")
+RESEND_AFTER_S = 60.0
+SESSION_EXPIRY_S = 7 * 24 * 3600
+
+
+class MqttSink:
+    """An EventSink backed by the outbox and a paho MQTT 5 client."""
+
+    def __init__(self, config: MqttConfig, node: NodeConfig, outbox: Outbox) -> None:
+        if config.host is None:
+            raise PublishError("mqtt.host is not set")
+        self.config = config
+        self.node = node
+        self.outbox = outbox
+        self.hit_topic = node_topic(config.topic_prefix, node.tenant, node.id, "evt/hit")
+        self.state_topic = node_topic(config.topic_prefix, node.tenant, node.id, "state")
+        self._client = self._make_client()
+        self._connected = threading.Event()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._inflight: dict[str, tuple[mqtt.MQTTMessageInfo, float]] = {}
+        self._outage_logged = False
+        self._sender = threading.Thread(target=self._send_loop, name="mqtt-sender", daemon=True)
+        self.published = 0
+
+    def _make_client(self) -> mqtt.Client:
+        c = self.config
+        client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2,
+                             client_id=self.node.id, protocol=mqtt.MQTTv5)
+        if c.username is not None:
+            client.username_pw_set(c.username,
+                                   c.password.get_secret_value() if c.password else None)
+        if c.tls is not None:
+            for label, path in (("ca_file", c.tls.ca_file), ("cert_file", c.tls.cert_file),
+                                ("key_file", c.tls.key_file)):
+                if path is not None and not path.is_file():
+                    raise PublishError(f"mqtt.tls.{label} not found: {path}")
+            try:
+                client.tls_set(ca_certs=str(c.tls.ca_file) if c.tls.ca_file else None,
+                               certfile=str(c.tls.cert_file) if c.tls.cert_file else None,
+                               keyfile=str(c.tls.key_file) if c.tls.key_file else None,
+                               cert_reqs=ssl.CERT_REQUIRED,
+                               tls_version=ssl.PROTOCOL_TLS_CLIENT)
+            except (ssl.SSLError, OSError, ValueError) as exc:
+                raise PublishError(f"mqtt TLS set-up failed: {exc}") from exc
+            client.tls_insecure_set(c.tls.insecure_skip_verify)
+        client.max_inflight_messages_set(c.max_inflight)
+        client.reconnect_delay_set(min_delay=max(1, int(c.reconnect_min_s)),
+                                   max_delay=max(1, int(c.reconnect_max_s)))
+        client.will_set(self.state_topic, self._state_payload("offline"), qos=1, retain=True)
+        client.on_connect = self._on_connect
+        client.on_connect_fail = self._on_connect_fail
+        client.on_disconnect = self._on_disconnect
+        client.on_publish = self._on_publish
+        return client
+
+    def _state_payload(self, state: str) -> bytes:
+        return json.dumps({"schema_version": 1, "node": self.node.id, "state": state,
+                           "version": __version__, "ts": round(time.time(), 3)}).encode()
+
+    # paho callbacks run on paho's network thread.
+    def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any,
+                    reason_code: Any, properties: Any) -> None:
+        if reason_code.is_failure:
+            self._report_outage(f"connection refused: {reason_code}")
+            return
+        self._outage_logged = False
+        log.info("broker_connected", host=self.config.host, port=self.config.port,
+                 session_present=bool(getattr(flags, "session_present", False)))
+        client.publish(self.state_topic, self._state_payload("online"), qos=1, retain=True)
+        self._connected.set()
+        self._wake.set()
+
+    def _on_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
+        self._report_outage("cannot connect")
+
+    def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any,
+                       reason_code: Any, properties: Any) -> None:
+        self._connected.clear()
+        if not self._stop.is_set():
+            self._report_outage(f"disconnected: {reason_code}")
+
+    def _on_publish(self, client: mqtt.Client, userdata: Any, mid: int,
+                    reason_code: Any, properties: Any) -> None:
+        # Only wake the sender: it alone owns the in-flight table, so no lock is shared
+        # with paho's network thread (which holds paho's own locks while calling us).
+        self._wake.set()
+
+    def _report_outage(self, reason: str) -> None:
+        if not self._outage_logged:
+            self._outage_logged = True
+            log.warning("broker_unreachable", host=self.config.host, port=self.config.port,
+                        reason=reason, pending=self.outbox.count(), retrying=True)
+
+    def start(self) -> None:
+        """Start connecting in the background; an unreachable broker is retried forever."""
+        props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        props.SessionExpiryInterval = SESSION_EXPIRY_S
+        self._client.connect_async(self.config.host or "", self.config.port,
+                                   keepalive=self.config.keepalive_s, clean_start=False,
+                                   properties=props)
+        self._client.loop_start()
+        self._sender.start()
+
+    def is_ready(self) -> bool:
+        """Connected to the broker."""
+        return self._connected.is_set()
+
+    def publish(self, event: HitEvent) -> None:
+        """Commit the event to the outbox; the sender delivers it."""
+        self.outbox.put(event.event_id, self.hit_topic, event.model_dump_json().encode())
+        if self.outbox.size_bytes() > self.outbox.max_bytes:
+            log.warning("outbox_over_budget", bytes=self.outbox.size_bytes(),
+                        limit=self.outbox.max_bytes)
+        self._wake.set()
+
+    def _send_loop(self) -> None:
+        last_purge = 0.0
+        while not self._stop.is_set():
+            self._wake.wait(timeout=1.0)
+            self._wake.clear()
+            now = time.monotonic()
+            if now - last_purge > 60.0:
+                last_purge = now
+                if (n := self.outbox.purge_expired()) > 0:
+                    log.info("outbox_expired", count=n)
+            self._sweep_inflight()
+            if self._connected.is_set():
+                self._send_pending()
+
+    def _sweep_inflight(self) -> None:
+        now = time.monotonic()
+        for event_id, (info, t) in list(self._inflight.items()):
+            if info.is_published():
+                self.outbox.mark_sent(event_id)
+                self.published += 1
+                del self._inflight[event_id]
+            elif now - t > RESEND_AFTER_S:
+                # Offered again below; the platform de-duplicates by event id.
+                del self._inflight[event_id]
+
+    def _send_pending(self) -> None:
+        room = self.config.max_inflight - len(self._inflight)
+        if room <= 0:
+            return
+        for item in self.outbox.pending(room, exclude=set(self._inflight)):
+            props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+            props.MessageExpiryInterval = max(1, int(item.expires - time.time()))
+            props.ContentType = CONTENT_TYPE
+            props.PayloadFormatIndicator = 1
+            info = self._client.publish(item.topic, item.payload, qos=self.config.qos,
+                                        properties=props)
+            if info.rc != mqtt.MQTT_ERR_SUCCESS:
+                return
+            self._inflight[item.event_id] = (info, time.monotonic())
+
+    def wait_delivered(self, timeout: float) -> bool:
+        """Block until nothing is pending (True) or the timeout passes (False)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.outbox.count("pending") == 0:
+                return True
+            self._wake.set()
+            time.sleep(0.05)
+        return self.outbox.count("pending") == 0
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Deliver what can be delivered in ``timeout``; the rest stays on disk."""
+        if self._connected.is_set():
+            self.wait_delivered(timeout)
+        self._stop.set()
+        self._wake.set()
+        if self._sender.is_alive():
+            self._sender.join(timeout=2.0)
+        if self._connected.is_set():
+            self._client.publish(self.state_topic, self._state_payload("offline"), qos=1,
+                                 retain=True).wait_for_publish(timeout=2.0)
+        self._client.disconnect()
+        self._client.loop_stop()
+        left = self.outbox.count("pending")
+        if left:
+            log.warning("events_kept_for_next_start", pending=left)
+        self.outbox.close()

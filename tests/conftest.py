@@ -1,0 +1,48 @@
+"""Shared fixtures: repository paths, a real mosquitto broker, the demo assets."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.mosquitto import Broker, find_mosquitto
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL = ROOT.parent / "shared" / "data" / "real"
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    """The repository root."""
+    return ROOT
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[Broker]:
+    """A fresh mosquitto on its own port and config, stopped after the test."""
+    if find_mosquitto() is None:
+        pytest.fail("mosquitto is not installed; run tools/bootstrap.sh test")
+    b = Broker(tmp_path)
+    b.start()
+    try:
+        yield b
+    finally:
+        b.stop()
+
+
+@pytest.fixture(scope="session")
+def demo_truth() -> dict[str, object]:
+    """Ground truth of the demo clip (vehicles, plates, listed or not)."""
+    data: dict[str, object] = json.loads((ROOT / "demo" / "truth.json").read_text())
+    return data
+
+
+def real_set(name: str) -> Path:
+    """Path of a real labelled set, or skip the test when the shared data is absent."""
+    manifest = REAL / name / "manifest.jsonl"
+    if not manifest.is_file():
+        pytest.skip(f"shared real data not present at {manifest}")
+    return manifest

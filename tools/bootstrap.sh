@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Set up everything on a fresh Debian / Raspberry Pi OS machine, then run one job.
+#   tools/bootstrap.sh demo   -> run the node on the bundled demo clip
+#   tools/bootstrap.sh test   -> run the test suite (starts its own mosquitto)
+#   tools/bootstrap.sh setup  -> only set up
+# Idempotent: a second run only checks what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+job="${1:-setup}"
+shift || true
+
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+
+missing=()
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+if [ "$job" = test ] && ! command -v mosquitto >/dev/null 2>&1 && [ ! -x /usr/sbin/mosquitto ]; then
+    missing+=(mosquitto)
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "bootstrap: installing ${missing[*]} with apt-get" >&2
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+fi
+stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+if [ ! -f "$stamp" ]; then
+    .venv/bin/python -m pip install -q --upgrade pip
+    .venv/bin/python -m pip install -q -e ".[dev]"
+    touch "$stamp"
+fi
+
+case "$job" in
+    demo) exec .venv/bin/anpr-edge run --config firmware_config/demo.toml "$@" ;;
+    test) exec .venv/bin/python -m pytest "$@" ;;
+    setup) echo "bootstrap: ready (.venv)" ;;
+    *) echo "usage: tools/bootstrap.sh demo|test|setup" >&2; exit 2 ;;
+esac

@@ -1,0 +1,1 @@
+"""Synthetic plate and scene generators for training and evaluation."""

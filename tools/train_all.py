@@ -1,0 +1,97 @@
+"""Retrain every shipped model from scratch, export, verify, and write the manifest and cards.
+
+    python -m tools.train_all            # the shipped models, into models/
+    python -m tools.train_all --quick    # minutes-long pipeline check, into out/quick-models/
+    python -m tools.train_all --readme-only   # re-render models/README.md from the manifest
+
+Seeds are fixed, so a rerun on the same library versions gives the same data and
+comparable models (bit-identical weights are not promised across CPUs/thread counts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import platform
+import time
+from pathlib import Path
+
+DET, OCR = "plate-det-v1", "plate-ocr-v1"
+
+
+def sha256(path: Path) -> str:
+    """Hex digest of a file, as the runtime checks it."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def render_readme(manifest: dict, out: Path, demo: Path = Path("demo")) -> None:
+    """Write the model cards (``README.md``); include the demo-clip check when it can run."""
+    from tools.model_cards import render
+
+    result = None
+    models = set(manifest["models"])
+    if (demo / "truth.json").exists() and {DET, OCR} <= models:
+        from tools.check_models import run
+
+        result = run(out.parent, demo)
+    out.write_text(render(manifest, result), encoding="utf-8")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="tiny data and few steps")
+    ap.add_argument("--out", type=Path, default=None, help="default models/ (quick: out/...)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--real", type=Path, default=Path("../shared/data/real/ro_frames"),
+                    help="labelled real frames: detector recall is reported, never trained on")
+    ap.add_argument("--only", choices=["det", "ocr"], default=None, help="train one model")
+    ap.add_argument("--readme-only", action="store_true")
+    args = ap.parse_args()
+    out: Path = args.out or (Path("out/quick-models") if args.quick else Path("models"))
+    out.mkdir(parents=True, exist_ok=True)
+    man_path = out / "manifest.json"
+    manifest = (json.loads(man_path.read_text()) if man_path.exists()
+                else {"schema": 1, "models": {}})
+    if args.readme_only:
+        render_readme(manifest, out / "README.md")
+        return
+
+    from tools.synth.plates import check_fonts
+    from tools.train_detector import train as train_det
+    from tools.train_ocr import train as train_ocr
+
+    check_fonts()  # fail before minutes of work when fonts-dejavu-core is missing
+    t0 = time.time()
+    env = {"python": platform.python_version(), "machine": platform.machine()}
+    try:
+        import onnxruntime
+        import torch
+
+        env |= {"torch": torch.__version__, "onnxruntime": onnxruntime.__version__}
+    except ImportError as exc:
+        raise SystemExit(f"training needs the 'train' extra (torch, pillow, onnx): {exc}") from exc
+    jobs = {OCR: lambda: train_ocr(out, args.quick, args.seed),
+            DET: lambda: train_det(out, args.quick, args.seed, args.real)}
+    for name, job in jobs.items():
+        if args.only and not name.startswith(f"plate-{args.only}"):
+            continue
+        entry = job()
+        entry["sha256"] = sha256(out / entry["file"])
+        entry["training"]["environment"] = env
+        if args.only:
+            entry["training"]["command"] += f" --only {args.only}"
+        # Keys in a stable order so diffs of the manifest stay readable.
+        manifest["models"][name] = {"file": entry.pop("file"), "sha256": entry.pop("sha256"),
+                                    **entry}
+        man_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    render_readme(manifest, out / "README.md")
+    print(f"train_all: done in {time.time() - t0:.0f}s; wrote {man_path} and {out / 'README.md'}")
+
+
+if __name__ == "__main__":
+    main()
