@@ -94,23 +94,32 @@ def read_manifest(path: Path) -> Iterator[LabelledImage]:
                 raise EvalError(f"{path}:{lineno}: malformed entry ({exc!r})") from None
 
 
+def _distance(truth: str, read: str, wildcard: str | None) -> int:
+    """Edit distance where a wildcard in the truth costs nothing to match or to drop.
+
+    A masked character is hidden in the image (a grey box), so a correct read
+    may have either some character there or none: only visible ones count.
+    """
+    prev = list(range(len(read) + 1))
+    for t in truth:
+        masked = wildcard is not None and t == wildcard
+        cur = [prev[0] + (0 if masked else 1)] + [0] * len(read)
+        for j, r in enumerate(read, start=1):
+            cur[j] = min(prev[j] + (0 if masked else 1), cur[j - 1] + 1,
+                         prev[j - 1] + (0 if masked or t == r else 1))
+        prev = cur
+    return prev[-1]
+
+
 def text_matches(truth: str, read: str, wildcard: str | None) -> bool:
-    """Exact read, where the wildcard in the truth matches any one character."""
-    return len(truth) == len(read) and all(
-        t == r or (wildcard is not None and t == wildcard) for t, r in zip(truth, read,
-                                                                            strict=True))
+    """Exact read of every visible character (a wildcard matches one character or none)."""
+    return _distance(truth, read, wildcard) == 0
 
 
 def char_accuracy(truth: str, read: str, wildcard: str | None) -> float:
-    """1 - edit distance / length of the truth, floored at 0."""
-    prev = list(range(len(read) + 1))
-    for i, t in enumerate(truth, start=1):
-        cur = [i] + [0] * len(read)
-        for j, r in enumerate(read, start=1):
-            same = t == r or (wildcard is not None and t == wildcard)
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (0 if same else 1))
-        prev = cur
-    return max(0.0, 1.0 - prev[-1] / max(1, len(truth)))
+    """1 - edit distance / number of visible characters, floored at 0."""
+    visible = sum(1 for t in truth if wildcard is None or t != wildcard)
+    return max(0.0, 1.0 - _distance(truth, read, wildcard) / max(1, visible))
 
 
 def _load(path: Path) -> Image:
@@ -142,8 +151,6 @@ def evaluate(manifest: Path, detector: Detector, recogniser: Recogniser, margin:
         t2 = time.perf_counter()
         det_ms.append(1000 * (t1 - t0))
         full_ms.append(1000 * (t2 - t0))
-        if dets:
-            ocr_ms.append(1000 * (t2 - t1) / len(dets))
         used: set[int] = set()
         for plate in item.plates:
             n_plates += 1
@@ -158,7 +165,9 @@ def evaluate(manifest: Path, detector: Detector, recogniser: Recogniser, margin:
             if plate.text is None:
                 continue
             n_text += 1
+            t3 = time.perf_counter()
             read = canonical_plate(recogniser.read([crop_plate(image, plate.box, margin)])[0].text)
+            ocr_ms.append(1000 * (time.perf_counter() - t3))
             exact += text_matches(plate.text, read, item.wildcard)
             char_acc.append(char_accuracy(plate.text, read, item.wildcard))
             if best >= 0:

@@ -35,11 +35,14 @@ def test_malformed_line_is_named(tmp_path: Path) -> None:
         list(read_manifest(m))
 
 
-def test_wildcard_matches_any_character() -> None:
-    """Masked characters ('?') are not scored."""
+def test_wildcard_matches_one_character_or_none() -> None:
+    """Masked characters ('?') are not scored: read or skipped, the visible ones decide."""
     assert text_matches("597?LK?", "5971LKX", "?")
-    assert not text_matches("597?LK?", "5971LK", "?")
+    assert text_matches("597?LK?", "597LK", "?")
+    assert text_matches("597?LK?", "5971LK", "?")
     assert not text_matches("597?LK?", "5981LKX", "?")
+    assert not text_matches("597?LK?", "597LKXY", "?")
+    assert not text_matches("AB12", "AB123", None)
 
 
 def test_character_accuracy_is_one_minus_normalised_edit_distance() -> None:
@@ -47,3 +50,5 @@ def test_character_accuracy_is_one_minus_normalised_edit_distance() -> None:
     assert char_accuracy("AB123CD", "AB128CD", None) == pytest.approx(6 / 7)
     assert char_accuracy("AB", "XXXXXXXX", None) == 0.0
     assert char_accuracy("A?C", "AZC", "?") == 1.0
+    assert char_accuracy("A?C", "AC", "?") == 1.0
+    assert char_accuracy("A?C?", "AX", "?") == pytest.approx(1 / 2)
