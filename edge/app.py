@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from edge import __version__
+from edge.audit import AuditLog
 from edge.capture import FrameQueue, make_source
 from edge.capture.worker import CaptureWorker
 from edge.config import (
@@ -84,6 +86,7 @@ class Node:
         self.settings = settings
         self.notifier = notifier or Notifier({})
         self.base = base or Path.cwd()
+        self.audit = AuditLog(resolve_path(self.base, settings.node.state_dir) / "audit.jsonl")
         self.detector = build_detector(settings.detector, settings.inference, self.base)
         self.recogniser = build_recogniser(settings.ocr, settings.inference, self.base)
         self.matcher = build_matcher(settings, self.base)
@@ -112,6 +115,7 @@ class Node:
         for c in self.captures:
             c.start()
         self._metrics.start()
+        self.audit.record("node_started", node=self.settings.node.id, version=__version__)
         log.info("node_started", node=self.settings.node.id,
                  cameras=[c.id for c in self.settings.cameras])
 
@@ -160,6 +164,7 @@ class Node:
         self._stop.set()
         self.sink.close(timeout)
         self.report()
+        self.audit.record("node_stopped", node=self.settings.node.id)
         log.info("node_stopped", node=self.settings.node.id)
 
     def _report_loop(self) -> None:

@@ -43,6 +43,8 @@ class NodeConfig(_Section):
 
     id: str = Field(default="node-dev", pattern=r"^[A-Za-z0-9_-]{1,64}$")
     tenant: str = Field(default="dev", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    state_dir: Path = Field(default=Path("var"),
+                            description="the one writable directory: audit log, lists, outbox")
 
 
 class CameraConfig(_Section):

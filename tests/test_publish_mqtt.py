@@ -113,3 +113,29 @@ def test_topic_names_never_carry_the_plate(tmp_path: Path, broker: Broker) -> No
     sub.close()
     assert sub.messages
     assert all("ZZ999ZZ" not in m.topic for m in sub.messages)
+
+
+def test_subscribed_handler_gets_inbound_messages_after_reconnect(tmp_path: Path) -> None:
+    """A subscription made before the broker is up is routed to its handler once connected."""
+    import paho.mqtt.publish as single
+
+    port = free_port()
+    sink = _sink(tmp_path, port)
+    got: list[tuple[str, bytes]] = []
+    sink.subscribe("anpr/v1/t1/bl/+/manifest", lambda t, p: got.append((t, p)))
+    sink.start()
+    broker = Broker(tmp_path, port=port)
+    broker.start()
+    try:
+        deadline = time.monotonic() + 15
+        while not sink.is_ready() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        single.single("anpr/v1/t1/bl/stolen/manifest", b"m1", qos=1, port=port,
+                      hostname="127.0.0.1")
+        single.single("anpr/v1/t1/other", b"no", qos=1, port=port, hostname="127.0.0.1")
+        while not got and time.monotonic() < deadline:
+            time.sleep(0.05)
+        sink.close()
+    finally:
+        broker.stop()
+    assert got == [("anpr/v1/t1/bl/stolen/manifest", b"m1")]

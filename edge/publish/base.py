@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 from edge.publish.events import HitEvent
@@ -25,6 +26,19 @@ class EventSink(Protocol):
 
     def close(self, timeout: float = 5.0) -> None:
         """Flush what can be flushed within ``timeout`` and release resources."""
+        ...
+
+
+MessageHandler = Callable[[str, bytes], None]
+"""Called with (topic, payload) for an inbound message, on the transport's thread."""
+
+
+@runtime_checkable
+class MessageSource(Protocol):
+    """Inbound messages on the node's one broker connection (lists, acks, commands)."""
+
+    def subscribe(self, topic_filter: str, handler: MessageHandler, qos: int = 1) -> None:
+        """Deliver messages matching ``topic_filter`` to ``handler``, also after reconnects."""
         ...
 
 

@@ -24,7 +24,7 @@ from edge import __version__
 from edge.config import MqttConfig, NodeConfig
 from edge.errors import PublishError
 from edge.logs import get_logger
-from edge.publish.base import node_topic
+from edge.publish.base import MessageHandler, node_topic
 from edge.publish.events import CONTENT_TYPE, HitEvent
 from edge.publish.outbox import Outbox
 
@@ -50,6 +50,8 @@ class MqttSink:
         self._stop = threading.Event()
         self._inflight: dict[str, tuple[mqtt.MQTTMessageInfo, float]] = {}
         self._outage_logged = False
+        self._subs: dict[str, tuple[MessageHandler, int]] = {}
+        self._subs_lock = threading.Lock()
         self._sender = threading.Thread(target=self._send_loop, name="mqtt-sender", daemon=True)
         self.published = 0
 
@@ -82,6 +84,7 @@ class MqttSink:
         client.on_connect_fail = self._on_connect_fail
         client.on_disconnect = self._on_disconnect
         client.on_publish = self._on_publish
+        client.on_message = self._on_message
         return client
 
     def _state_payload(self, state: str) -> bytes:
@@ -98,6 +101,10 @@ class MqttSink:
         log.info("broker_connected", host=self.config.host, port=self.config.port,
                  session_present=bool(getattr(flags, "session_present", False)))
         client.publish(self.state_topic, self._state_payload("online"), qos=1, retain=True)
+        with self._subs_lock:
+            subs = [(t, q) for t, (_, q) in self._subs.items()]
+        if subs:
+            client.subscribe(subs)
         self._connected.set()
         self._wake.set()
 
@@ -121,6 +128,23 @@ class MqttSink:
             self._outage_logged = True
             log.warning("broker_unreachable", host=self.config.host, port=self.config.port,
                         reason=reason, pending=self.outbox.count(), retrying=True)
+
+    def subscribe(self, topic_filter: str, handler: MessageHandler, qos: int = 1) -> None:
+        """Route inbound messages on ``topic_filter`` to ``handler`` (kept across reconnects)."""
+        with self._subs_lock:
+            self._subs[topic_filter] = (handler, qos)
+        if self._connected.is_set():
+            self._client.subscribe(topic_filter, qos=qos)
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        with self._subs_lock:
+            handlers = [h for t, (h, _) in self._subs.items()
+                        if mqtt.topic_matches_sub(t, msg.topic)]
+        for handler in handlers:
+            try:
+                handler(msg.topic, bytes(msg.payload))
+            except Exception as exc:  # a bad inbound message must never kill paho's thread
+                log.error("inbound_handler_failed", topic=msg.topic, error=type(exc).__name__)
 
     def start(self) -> None:
         """Start connecting in the background; an unreachable broker is retried forever."""
