@@ -19,16 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from edge.errors import EdgeError
+from edge.errors import AuditError
 
 GENESIS = "0" * 64
 AuditValue = str | int | float | bool | None
 
-
-class AuditError(EdgeError):
-    """The audit log cannot be written or read."""
-
-    exit_code = 8
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,10 +12,15 @@ from pathlib import Path
 from types import FrameType
 
 from edge import __version__
+from edge.commands import pki as pki_commands
 from edge.config import DetectorConfig, InferenceConfig, OcrConfig, load_settings
 from edge.errors import ConfigError, EdgeError
 from edge.logs import configure_logging, get_logger
 from edge.notify import Notifier
+
+# Command groups that live in their own module (edge/commands/). Each one adds
+# its sub-parsers and sets ``func`` on them; listed explicitly, never discovered.
+COMMAND_GROUPS = (pki_commands,)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--limit", type=int, help="only the first N images")
     ev.add_argument("--out", type=Path, help="JSON report path (default: next to stdout)")
     sub.add_parser("version", help="print the version")
+    for group in COMMAND_GROUPS:
+        group.register(sub)
     return p
 
 
@@ -90,8 +97,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "version":
         print(__version__)
         return 0
+    handler = commands.get(args.command) or getattr(args, "func", None)
+    if handler is None:
+        _parser().error(f"unknown command {args.command}")
     try:
-        return commands[args.command](args)
+        return int(handler(args))
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"{exc.source}: {problem}", file=sys.stderr)

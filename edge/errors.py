@@ -51,3 +51,15 @@ class EvalError(EdgeError):
     """An evaluation manifest is malformed."""
 
     exit_code = 7
+
+
+class PkiError(EdgeError):
+    """A key, certificate or signing request could not be made, read or written."""
+
+    exit_code = 9
+
+
+class AuditError(EdgeError):
+    """The audit log cannot be written or read."""
+
+    exit_code = 8

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from edge.audit import AuditError, AuditLog, AuditRecord, verify_chain
+from edge.audit import AuditLog, AuditRecord, verify_chain
+from edge.errors import AuditError
 
 
 def test_records_chain_and_verify(tmp_path: Path) -> None:
