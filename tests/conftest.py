@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.mosquitto import Broker, find_mosquitto
+from tests.tls_broker import TlsBroker
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT.parent / "shared" / "data" / "real"
@@ -46,3 +47,16 @@ def real_set(name: str) -> Path:
     if not manifest.is_file():
         pytest.skip(f"shared real data not present at {manifest}")
     return manifest
+
+
+@pytest.fixture
+def tls_broker(tmp_path: Path) -> Iterator[TlsBroker]:
+    """A mosquitto requiring client certificates from a fresh lab CA, with the shipped ACL."""
+    if find_mosquitto() is None:
+        pytest.fail("mosquitto is not installed; run tools/bootstrap.sh test")
+    b = TlsBroker(tmp_path / "tls")
+    b.start()
+    try:
+        yield b
+    finally:
+        b.stop()
