@@ -28,6 +28,7 @@ from edge.config import (
 )
 from edge.detect import Detector, YoloEnd2EndDetector
 from edge.errors import BlacklistError, ConfigError
+from edge.health import HealthReporter, entry_count, node_health_inputs
 from edge.inference import ModelSpec, load_model_spec, make_session
 from edge.logs import get_logger
 from edge.match import DedupWindow, Matcher, PlainListMatcher
@@ -35,6 +36,7 @@ from edge.notify import Notifier
 from edge.ocr import FixedSlotOcr, Recogniser
 from edge.pipeline import AnalysisWorker, Publisher
 from edge.publish import EventSink, make_sink
+from edge.publish.inbound import wire_delivery
 from edge.types import Hit
 
 log = get_logger("node")
@@ -103,6 +105,9 @@ class Node:
                                                  self.recogniser, self.matcher, self.dedup,
                                                  self.events))
         self.publisher = Publisher(settings, self.sink, self.events)
+        self.inbound = wire_delivery(self.sink, self.audit, settings.delivery)
+        self.health = HealthReporter(settings, node_health_inputs(self), self.sink, self.audit,
+                                     self.base)
         self._stop = threading.Event()
         self._metrics = threading.Thread(target=self._report_loop, name="metrics", daemon=True)
 
@@ -116,6 +121,10 @@ class Node:
             c.start()
         self._metrics.start()
         self.audit.record("node_started", node=self.settings.node.id, version=__version__)
+        bl = self.settings.blacklist
+        self.audit.record("list_installed", list_id=bl.list_id, version=bl.version,
+                          purpose=bl.purpose, entries=entry_count(self.matcher))
+        self.health.start()
         log.info("node_started", node=self.settings.node.id,
                  cameras=[c.id for c in self.settings.cameras])
 
@@ -162,9 +171,10 @@ class Node:
         self.events.put(None)
         self.publisher.join(timeout)
         self._stop.set()
+        self.health.stop()
+        self.audit.record("node_stopped", node=self.settings.node.id)
         self.sink.close(timeout)
         self.report()
-        self.audit.record("node_stopped", node=self.settings.node.id)
         log.info("node_stopped", node=self.settings.node.id)
 
     def _report_loop(self) -> None:

@@ -198,6 +198,24 @@ class LoggingConfig(_Section):
     metrics_interval_s: float = Field(default=60.0, gt=0)
 
 
+class DeliveryConfig(_Section):
+    """Health, counters, acknowledgements, signed commands and the paho queue (issue 5)."""
+
+    health_interval_s: float = Field(default=60.0, gt=0)
+    health_ttl_s: int = Field(default=600, ge=1, le=86400,
+                              description="MQTT expiry and outbox lifetime of health/counters")
+    counters_enabled: bool = Field(default=False, description="aggregate reads per camera")
+    counters_interval_s: float = Field(default=900.0, gt=0)
+    list_stale_after_s: float = Field(default=86400.0, gt=0)
+    command_public_key: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9+/]{43}=$",
+        description="central Ed25519 public key (raw, base64) that signs commands")
+    command_max_age_s: float = Field(default=3600.0, gt=0,
+                                     description="older signed commands are refused")
+    max_queued_messages: int = Field(default=100, ge=1, le=10000,
+                                     description="paho's own RAM queue; the outbox holds the rest")
+
+
 class Settings(BaseSettings):
     """The whole configuration tree of a node."""
 
@@ -220,6 +238,7 @@ class Settings(BaseSettings):
     outbox: OutboxConfig = Field(default_factory=OutboxConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    delivery: DeliveryConfig = Field(default_factory=DeliveryConfig)
 
     @model_validator(mode="after")
     def _unique_cameras(self) -> Settings:

@@ -8,7 +8,7 @@ from edge.config import Settings, resolve_path
 from edge.publish.base import EventSink, node_topic
 from edge.publish.events import HitEvent, build_hit_event
 from edge.publish.mqtt import MqttSink
-from edge.publish.outbox import Outbox
+from edge.publish.outbox import Outbox, OutboxFullError
 from edge.publish.stdout import StdoutSink
 
 
@@ -18,8 +18,8 @@ def make_sink(settings: Settings, base: Path) -> EventSink:
         return StdoutSink()
     outbox = Outbox(resolve_path(base, settings.outbox.path), settings.outbox.ttl_h * 3600,
                     settings.outbox.max_bytes)
-    return MqttSink(settings.mqtt, settings.node, outbox)
+    return MqttSink(settings.mqtt, settings.node, outbox, settings.delivery.max_queued_messages)
 
 
-__all__ = ["EventSink", "HitEvent", "MqttSink", "Outbox", "StdoutSink", "build_hit_event",
-           "make_sink", "node_topic"]
+__all__ = ["EventSink", "HitEvent", "MqttSink", "Outbox", "OutboxFullError", "StdoutSink",
+           "build_hit_event", "make_sink", "node_topic"]

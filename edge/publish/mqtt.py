@@ -9,24 +9,26 @@ the broker is down events wait on disk, and paho reconnects with back-off.
 
 from __future__ import annotations
 
-import json
 import ssl
 import threading
 import time
-from typing import Any
+from typing import Any, Literal
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from pydantic import BaseModel
 
 from edge import __version__
+from edge.audit import AuditLog
 from edge.config import MqttConfig, NodeConfig
 from edge.errors import PublishError
 from edge.logs import get_logger
 from edge.publish.base import MessageHandler, node_topic
-from edge.publish.events import CONTENT_TYPE, HitEvent
-from edge.publish.outbox import Outbox
+from edge.publish.events import CONTENT_TYPE, HitEvent, uuid7
+from edge.publish.messages import SCHEMA_VERSION, StateMessage
+from edge.publish.outbox import Kind, Outbox
 
 log = get_logger("mqtt")
 RESEND_AFTER_S = 60.0
@@ -36,12 +38,15 @@ SESSION_EXPIRY_S = 7 * 24 * 3600
 class MqttSink:
     """An EventSink backed by the outbox and a paho MQTT 5 client."""
 
-    def __init__(self, config: MqttConfig, node: NodeConfig, outbox: Outbox) -> None:
+    def __init__(self, config: MqttConfig, node: NodeConfig, outbox: Outbox,
+                 max_queued: int = 100) -> None:
         if config.host is None:
             raise PublishError("mqtt.host is not set")
         self.config = config
         self.node = node
         self.outbox = outbox
+        self.max_queued = max_queued
+        self.audit: AuditLog | None = None
         self.hit_topic = node_topic(config.topic_prefix, node.tenant, node.id, "evt/hit")
         self.state_topic = node_topic(config.topic_prefix, node.tenant, node.id, "state")
         self._client = self._make_client()
@@ -77,6 +82,8 @@ class MqttSink:
                 raise PublishError(f"mqtt TLS set-up failed: {exc}") from exc
             client.tls_insecure_set(c.tls.insecure_skip_verify)
         client.max_inflight_messages_set(c.max_inflight)
+        # paho's RAM queue stays small: the outbox on disk is the source of truth.
+        client.max_queued_messages_set(self.max_queued)
         client.reconnect_delay_set(min_delay=max(1, int(c.reconnect_min_s)),
                                    max_delay=max(1, int(c.reconnect_max_s)))
         client.will_set(self.state_topic, self._state_payload("offline"), qos=1, retain=True)
@@ -87,9 +94,13 @@ class MqttSink:
         client.on_message = self._on_message
         return client
 
-    def _state_payload(self, state: str) -> bytes:
-        return json.dumps({"schema_version": 1, "node": self.node.id, "state": state,
-                           "version": __version__, "ts": round(time.time(), 3)}).encode()
+    def _state_payload(self, state: Literal["online", "offline"]) -> bytes:
+        return StateMessage(node=self.node.id, state=state, version=__version__,
+                            ts=round(time.time(), 3)).model_dump_json().encode()
+
+    def topic(self, leaf: str) -> str:
+        """This node's topic ``leaf`` (``evt/health``, ``audit``, ``ack``...)."""
+        return node_topic(self.config.topic_prefix, self.node.tenant, self.node.id, leaf)
 
     # paho callbacks run on paho's network thread.
     def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any,
@@ -161,12 +172,21 @@ class MqttSink:
         return self._connected.is_set()
 
     def publish(self, event: HitEvent) -> None:
-        """Commit the event to the outbox; the sender delivers it."""
+        """Commit the event to the outbox (OutboxFullError if it cannot); the sender delivers it."""
         self.outbox.put(event.event_id, self.hit_topic, event.model_dump_json().encode())
-        if self.outbox.size_bytes() > self.outbox.max_bytes:
-            log.warning("outbox_over_budget", bytes=self.outbox.size_bytes(),
-                        limit=self.outbox.max_bytes)
         self._wake.set()
+        if self.audit is not None:
+            self.audit.record("hit_emitted", event_id=event.event_id, camera=event.camera,
+                              list_id=event.list_id, list_version=event.list_version)
+
+    def publish_message(self, kind: Kind, leaf: str, message: BaseModel,
+                        ttl_s: float | None = None) -> str:
+        """Commit a non-hit message (health, counters, audit) to the outbox; returns its id."""
+        event_id = uuid7()
+        self.outbox.put(event_id, self.topic(leaf), message.model_dump_json().encode(),
+                        kind=kind, ttl_s=ttl_s)
+        self._wake.set()
+        return event_id
 
     def _send_loop(self) -> None:
         last_purge = 0.0
@@ -184,14 +204,17 @@ class MqttSink:
 
     def _sweep_inflight(self) -> None:
         now = time.monotonic()
+        done = []
         for event_id, (info, t) in list(self._inflight.items()):
             if info.is_published():
-                self.outbox.mark_sent(event_id)
-                self.published += 1
+                done.append(event_id)
                 del self._inflight[event_id]
             elif now - t > RESEND_AFTER_S:
                 # Offered again below; the platform de-duplicates by event id.
                 del self._inflight[event_id]
+        # One transaction (one fsync) for the whole batch keeps the flush rate up.
+        self.outbox.mark_sent(done)
+        self.published += len(done)
 
     def _send_pending(self) -> None:
         room = self.config.max_inflight - len(self._inflight)
@@ -202,6 +225,7 @@ class MqttSink:
             props.MessageExpiryInterval = max(1, int(item.expires - time.time()))
             props.ContentType = CONTENT_TYPE
             props.PayloadFormatIndicator = 1
+            props.UserProperty = [("kind", item.kind), ("schema_version", str(SCHEMA_VERSION))]
             info = self._client.publish(item.topic, item.payload, qos=self.config.qos,
                                         properties=props)
             if info.rc != mqtt.MQTT_ERR_SUCCESS:
