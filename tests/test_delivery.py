@@ -46,8 +46,8 @@ def test_signed_purge_removes_the_event(tmp_path: Path, broker: Broker) -> None:
     assert wait_until(lambda: "purge" in audit_kinds(w.audit.path))
     assert w.sink.outbox.count("pending", kind="hit") + w.sink.outbox.count("sent", "hit") == 0
     w.sink.close()
-    rec = [json.loads(x) for x in w.audit.path.read_text().splitlines()
-           if json.loads(x)["kind"] == "purge"][0]
+    rec = next(json.loads(x) for x in w.audit.path.read_text().splitlines()
+           if json.loads(x)["kind"] == "purge")
     assert rec["removed"] == 1 and rec["event_ids"] == event.event_id
 
 
