@@ -98,7 +98,8 @@ def test_unlisted_plates_leave_no_trace(tmp_path: Path, broker: Broker,
     for plate in _unlisted(demo_truth):
         assert not any(plate.encode() in b for b in blobs), plate
     with sqlite3.connect(db) as con:
-        stored = {json.loads(p)["plate"] for (p,) in con.execute("SELECT payload FROM outbox")}
+        rows = con.execute("SELECT payload FROM outbox WHERE kind='hit'")
+        stored = {json.loads(p)["plate"] for (p,) in rows}
     assert stored == _listed(demo_truth)
 
 
@@ -132,7 +133,8 @@ def test_unreachable_broker_is_named_and_events_kept(tmp_path: Path,
     down = [e for e in logs if e["event"] == "broker_unreachable"]
     assert down and down[0]["host"] == "127.0.0.1" and down[0]["port"] == port
     with sqlite3.connect(db) as con:
-        pending = con.execute("SELECT COUNT(*) FROM outbox WHERE state='pending'").fetchone()[0]
+        pending = con.execute("SELECT COUNT(*) FROM outbox WHERE state='pending' AND kind='hit'"
+                              ).fetchone()[0]
     assert pending == len(_listed(demo_truth))
 
 
