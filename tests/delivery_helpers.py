@@ -30,10 +30,10 @@ def central_key() -> tuple[Ed25519PrivateKey, str]:
 
 
 def signed_purge(key: Ed25519PrivateKey, event_ids: list[str], node: str = "node-1",
-                 issued_at: float | None = None) -> bytes:
+                 issued_at: int | None = None) -> bytes:
     """A purge command signed with ``key``."""
     cmd = PurgeCommand(command_id=uuid7(), node=node, event_ids=event_ids,
-                       issued_at=time.time() if issued_at is None else issued_at,
+                       issued_at=int(time.time()) if issued_at is None else issued_at,
                        reason="court order", signature="-")
     sig = base64.b64encode(key.sign(cmd.signed_bytes())).decode()
     return cmd.model_copy(update={"signature": sig}).model_dump_json().encode()

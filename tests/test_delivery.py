@@ -125,3 +125,23 @@ def test_audit_records_reach_the_audit_topic_as_a_chain(tmp_path: Path, broker: 
     assert "AB123CD" not in w.audit.path.read_text()
     assert verify_chain(w.audit.path).ok
     assert dict(got[0].properties.UserProperty)["kind"] == "audit"
+
+
+def test_old_replayed_or_misaddressed_purges_are_refused(tmp_path: Path) -> None:
+    """A signed purge that is stale, for another node, or replayed does nothing the 2nd time."""
+    import time
+
+    key, pub = central_key()
+    w = wired_sink(tmp_path, 1, pubkey=pub)  # never started: handlers are called directly
+    event = hit_event()
+    w.sink.publish(event)
+    w.inbound.on_purge("t", signed_purge(key, [event.event_id], issued_at=int(time.time()) - 7200))
+    w.inbound.on_purge("t", signed_purge(key, [event.event_id], node="node-2"))
+    assert w.sink.outbox.count("pending", kind="hit") == 1
+    good = signed_purge(key, ["not-this-one"])
+    w.inbound.on_purge("t", good)
+    w.inbound.on_purge("t", good)
+    kinds = audit_kinds(w.audit.path)
+    assert kinds.count("inbound_refused") == 3 and kinds.count("purge") == 1
+    assert w.sink.outbox.count("pending", kind="hit") == 1
+    w.sink.outbox.close()

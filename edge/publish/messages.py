@@ -8,6 +8,7 @@ has a place for a plate: health and counters carry only counts and ids.
 
 from __future__ import annotations
 
+import json
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -117,11 +118,13 @@ class PurgeCommand(_Message):
     schema_version: Literal[1] = 1
     command_id: str = Field(min_length=1, max_length=64)
     node: str = Field(pattern=ID)
-    issued_at: float
+    issued_at: int = Field(description="wall-clock seconds since the epoch (integer)")
     event_ids: list[str] = Field(min_length=1, max_length=1000)
     reason: str = Field(default="", max_length=200)
     signature: str = Field(min_length=1)
 
     def signed_bytes(self) -> bytes:
-        """The bytes the central key signs: compact JSON in field order, less the signature."""
-        return self.model_dump_json(exclude={"signature"}).encode()
+        """The bytes the central key signs: the other fields as sorted, compact UTF-8 JSON."""
+        body = self.model_dump(exclude={"signature"})
+        return json.dumps(body, sort_keys=True, separators=(",", ":"),
+                          ensure_ascii=False).encode("utf-8")
