@@ -49,9 +49,9 @@ class Wired:
 
 
 def wired_sink(tmp_path: Path, port: int, pubkey: str | None = None,
-               ttl_s: float = 3600) -> Wired:
+               ttl_s: float = 3600, max_bytes: int = 1 << 22) -> Wired:
     """An MQTT sink wired as the Node wires it (audit forwarding, ack and purge topics)."""
-    outbox = Outbox(tmp_path / "outbox.sqlite3", ttl_s=ttl_s, max_bytes=1 << 22)
+    outbox = Outbox(tmp_path / "outbox.sqlite3", ttl_s=ttl_s, max_bytes=max_bytes)
     sink = MqttSink(mqtt_config(port), NODE, outbox)
     audit = AuditLog(tmp_path / "audit.jsonl")
     inbound = wire_delivery(sink, audit, DeliveryConfig(command_public_key=pubkey))

@@ -145,3 +145,19 @@ def test_old_replayed_or_misaddressed_purges_are_refused(tmp_path: Path) -> None
     assert kinds.count("inbound_refused") == 3 and kinds.count("purge") == 1
     assert w.sink.outbox.count("pending", kind="hit") == 1
     w.sink.outbox.close()
+
+
+def test_a_hit_that_does_not_fit_is_refused_loudly(tmp_path: Path) -> None:
+    """With the budget spent on live hits a new hit raises and is audited; none is dropped."""
+    import pytest
+
+    from edge.publish import OutboxFullError
+
+    first = hit_event()
+    w = wired_sink(tmp_path, 1, max_bytes=len(first.model_dump_json()) + 10)
+    w.sink.publish(first)
+    with pytest.raises(OutboxFullError):
+        w.sink.publish(hit_event())
+    assert w.sink.outbox.count("pending", kind="hit") == 1
+    assert "hit_not_stored" in audit_kinds(w.audit.path)
+    w.sink.outbox.close()

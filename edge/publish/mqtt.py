@@ -28,7 +28,7 @@ from edge.logs import get_logger
 from edge.publish.base import MessageHandler, node_topic
 from edge.publish.events import CONTENT_TYPE, HitEvent, uuid7
 from edge.publish.messages import SCHEMA_VERSION, StateMessage
-from edge.publish.outbox import Kind, Outbox
+from edge.publish.outbox import Kind, Outbox, OutboxFullError
 
 log = get_logger("mqtt")
 RESEND_AFTER_S = 60.0
@@ -173,7 +173,13 @@ class MqttSink:
 
     def publish(self, event: HitEvent) -> None:
         """Commit the event to the outbox (OutboxFullError if it cannot); the sender delivers it."""
-        self.outbox.put(event.event_id, self.hit_topic, event.model_dump_json().encode())
+        try:
+            self.outbox.put(event.event_id, self.hit_topic, event.model_dump_json().encode())
+        except OutboxFullError:
+            if self.audit is not None:
+                self.audit.record("hit_not_stored", event_id=event.event_id,
+                                  list_id=event.list_id, reason="outbox full")
+            raise
         self._wake.set()
         if self.audit is not None:
             self.audit.record("hit_emitted", event_id=event.event_id, camera=event.camera,
