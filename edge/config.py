@@ -214,6 +214,10 @@ class DeliveryConfig(_Section):
                                      description="older signed commands are refused")
     max_queued_messages: int = Field(default=100, ge=1, le=10000,
                                      description="paho's own RAM queue; the outbox holds the rest")
+    resend_unacked_s: float | None = Field(
+        default=900.0, ge=60,
+        description="publish a hit again (same event id) when not acknowledged by then; "
+                    "None: never")
 
 
 class Settings(BaseSettings):

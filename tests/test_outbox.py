@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,13 @@ def test_state_survives_reopening(tmp_path: Path) -> None:
     assert again.count("sent") == 1 and again.count("pending") == 1
     assert again.size_bytes() == 8
     assert again.oldest_pending_age() is not None
+
+
+def test_unacknowledged_hits_are_offered_again(tmp_path: Path) -> None:
+    """A hit sent but never acknowledged goes back to pending after the resend delay."""
+    box = _box(tmp_path)
+    box.put("h", "t", b"x")
+    box.mark_sent(["h"])
+    assert box.requeue_unacked(900) == 0
+    assert box.requeue_unacked(900, now=time.time() + 901) == 1
+    assert [i.event_id for i in box.pending(5)] == ["h"]

@@ -18,7 +18,9 @@ def make_sink(settings: Settings, base: Path) -> EventSink:
         return StdoutSink()
     outbox = Outbox(resolve_path(base, settings.outbox.path), settings.outbox.ttl_h * 3600,
                     settings.outbox.max_bytes)
-    return MqttSink(settings.mqtt, settings.node, outbox, settings.delivery.max_queued_messages)
+    d = settings.delivery
+    return MqttSink(settings.mqtt, settings.node, outbox, d.max_queued_messages,
+                    d.resend_unacked_s)
 
 
 __all__ = ["EventSink", "HitEvent", "MqttSink", "Outbox", "OutboxFullError", "StdoutSink",

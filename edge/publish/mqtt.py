@@ -39,13 +39,14 @@ class MqttSink:
     """An EventSink backed by the outbox and a paho MQTT 5 client."""
 
     def __init__(self, config: MqttConfig, node: NodeConfig, outbox: Outbox,
-                 max_queued: int = 100) -> None:
+                 max_queued: int = 100, resend_unacked_s: float | None = None) -> None:
         if config.host is None:
             raise PublishError("mqtt.host is not set")
         self.config = config
         self.node = node
         self.outbox = outbox
         self.max_queued = max_queued
+        self.resend_unacked_s = resend_unacked_s
         self.audit: AuditLog | None = None
         self.hit_topic = node_topic(config.topic_prefix, node.tenant, node.id, "evt/hit")
         self.state_topic = node_topic(config.topic_prefix, node.tenant, node.id, "state")
@@ -204,6 +205,10 @@ class MqttSink:
                 last_purge = now
                 if (n := self.outbox.purge_expired()) > 0:
                     log.info("outbox_expired", count=n)
+                # No central ack in time: the broker may have lost it; send the same id again.
+                if (self.resend_unacked_s is not None and self._connected.is_set()
+                        and (n := self.outbox.requeue_unacked(self.resend_unacked_s)) > 0):
+                    log.info("outbox_resend_unacked", count=n)
             self._sweep_inflight()
             if self._connected.is_set():
                 self._send_pending()

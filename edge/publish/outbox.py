@@ -77,6 +77,8 @@ class Outbox:
             if "kind" not in cols:  # an outbox written before message kinds existed
                 self._db.execute("ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL "
                                  "DEFAULT 'hit'")
+            if "sent_at" not in cols:
+                self._db.execute("ALTER TABLE outbox ADD COLUMN sent_at REAL")
         except (OSError, sqlite3.Error) as exc:
             raise PublishError(f"cannot open outbox {path}: {exc}") from exc
         self._lock = threading.Lock()
@@ -155,14 +157,23 @@ class Outbox:
             # id (the platform de-duplicates), so it skips the fsync that new rows get.
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("BEGIN")
-            self._db.executemany("UPDATE outbox SET state='sent' WHERE event_id=? AND kind IN "
-                                 "('hit','audit')", ids)
+            now = time.time()
+            self._db.executemany("UPDATE outbox SET state='sent', sent_at=? WHERE event_id=? "
+                                 "AND kind IN ('hit','audit')", [(now, e) for (e,) in ids])
             cur = self._db.executemany("DELETE FROM outbox WHERE event_id=? AND kind NOT IN "
                                        "('hit','audit')", ids)
             self._db.execute("COMMIT")
             self._db.execute("PRAGMA synchronous=FULL")
             if cur.rowcount:
                 self._bytes = self._sum_bytes()
+
+    def requeue_unacked(self, older_than_s: float, now: float | None = None) -> int:
+        """Offer again hits and audit copies the platform has not acknowledged in time."""
+        t = time.time() if now is None else now
+        with self._lock:
+            cur = self._db.execute("UPDATE outbox SET state='pending' WHERE state='sent' AND "
+                                   "sent_at <= ?", (t - older_than_s,))
+            return cur.rowcount
 
     def remove(self, event_ids: Iterable[str]) -> dict[str, str]:
         """Delete these messages whatever their state (central ack, purge); found id -> kind."""
