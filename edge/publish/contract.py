@@ -8,6 +8,7 @@ when the committed files and the code disagree.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -27,6 +28,11 @@ from edge.publish.messages import (
 NODE_ROOT = "{prefix}/{tenant}/{node}"
 # User properties on every outbound message: what it is and which schema, never personal data.
 USER_PROPERTY_KEYS = ("kind", "schema_version")
+PARAMETERS: dict[str, dict[str, str]] = {
+    "prefix": {"default": "anpr/v1"},
+    "tenant": {"description": "the tenant (municipality) id"},
+    "node": {"description": "the node id, equal to its certificate's common name"},
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +47,15 @@ class TopicSpec:
     model: type[BaseModel]
     description: str
     message_expiry: str
+    root: str = NODE_ROOT
 
     def pattern(self) -> str:
-        """The full topic pattern with ``{prefix}``, ``{tenant}`` and ``{node}`` parameters."""
-        return f"{NODE_ROOT}/{self.leaf}"
+        """The full topic pattern, e.g. with ``{prefix}``, ``{tenant}`` and ``{node}``."""
+        return f"{self.root}/{self.leaf}"
+
+    def parameters(self) -> list[str]:
+        """The ``{name}`` parameters of the pattern, in order."""
+        return re.findall(r"\{(\w+)\}", self.pattern())
 
 
 TOPICS: tuple[TopicSpec, ...] = (
@@ -107,8 +118,7 @@ def asyncapi() -> dict[str, Any]:
         channels[s.name] = {
             "address": s.pattern(),
             "description": s.description,
-            "parameters": {"prefix": {"default": "anpr/v1"}, "tenant": {}, "node": {
-                "description": "the node id, equal to its certificate's common name"}},
+            "parameters": {p: PARAMETERS.get(p, {}) for p in s.parameters()},
             "messages": {mname: {"$ref": f"#/components/messages/{mname}"}},
         }
         operations[f"{s.direction}_{s.name}"] = {
