@@ -92,3 +92,23 @@ def test_node_cannot_read_another_nodes_commands(tmp_path: Path, tls_broker: Tls
     sink.close()
     central.loop_stop()
     assert got == ["anpr/v1/t1/node-1/cmd/purge"]
+
+
+
+def test_hit_refused_by_the_acl_stays_pending(tmp_path: Path, tls_broker: TlsBroker) -> None:
+    """A PUBACK carrying a refusal (another node's topics) never marks the hit sent."""
+    import structlog
+
+    cert = tls_broker.client_cert("node-1")
+    tls = TlsConfig(ca_file=tls_broker.ca_dir / "ca.crt", cert_file=cert.cert,
+                    key_file=cert.key)
+    cfg = MqttConfig(host="127.0.0.1", port=tls_broker.port, tls=tls)
+    impostor = NodeConfig(id="node-2", tenant="t1")  # node-1's certificate, node-2's topics
+    sink = MqttSink(cfg, impostor, Outbox(tmp_path / "o.sqlite3", 3600, 1 << 20))
+    with structlog.testing.capture_logs() as logs:
+        sink.start()
+        sink.publish(hit_event())
+        assert wait_until(lambda: any(e["event"] == "publish_refused_by_broker" for e in logs))
+        pending, published = sink.outbox.count("pending", kind="hit"), sink.published
+        sink.close(0.5)
+    assert pending == 1 and published == 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ssl
 import threading
 import time
+from collections import deque
 from typing import Any, Literal
 
 import paho.mqtt.client as mqtt
@@ -54,7 +55,11 @@ class MqttSink:
         self._connected = threading.Event()
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._inflight: dict[str, tuple[mqtt.MQTTMessageInfo, float]] = {}
+        # mid -> (event id, when offered); owned by the sender thread alone.
+        self._inflight: dict[int, tuple[str, float]] = {}
+        # PUBACKs as (mid, accepted), appended by paho's thread (deque appends are atomic).
+        self._acks: deque[tuple[int, bool]] = deque()
+        self._cursor = 0  # highest outbox seq offered; the next query starts after it
         self._outage_logged = False
         self._subs: dict[str, tuple[MessageHandler, int]] = {}
         self._subs_lock = threading.Lock()
@@ -131,8 +136,10 @@ class MqttSink:
 
     def _on_publish(self, client: mqtt.Client, userdata: Any, mid: int,
                     reason_code: Any, properties: Any) -> None:
-        # Only wake the sender: it alone owns the in-flight table, so no lock is shared
-        # with paho's network thread (which holds paho's own locks while calling us).
+        # Hand the mid over and wake the sender: it alone owns the in-flight table, so no
+        # lock is shared with paho's thread. (paho flags MQTTMessageInfo as published only
+        # after this callback returns, so the sender must not rely on that flag.)
+        self._acks.append((mid, not reason_code.is_failure))
         self._wake.set()
 
     def _report_outage(self, reason: str) -> None:
@@ -216,13 +223,21 @@ class MqttSink:
     def _sweep_inflight(self) -> None:
         now = time.monotonic()
         done = []
-        for event_id, (info, t) in list(self._inflight.items()):
-            if info.is_published():
-                done.append(event_id)
-                del self._inflight[event_id]
-            elif now - t > RESEND_AFTER_S:
+        while self._acks:
+            mid, accepted = self._acks.popleft()
+            entry = self._inflight.get(mid)
+            if entry is None:
+                continue
+            if accepted:
+                done.append(entry[0])
+                del self._inflight[mid]
+            else:  # e.g. refused by the broker's ACL: kept, and offered again after a while
+                log.error("publish_refused_by_broker", event_id=entry[0])
+        for mid, (_, t) in list(self._inflight.items()):
+            if now - t > RESEND_AFTER_S:
                 # Offered again below; the platform de-duplicates by event id.
-                del self._inflight[event_id]
+                del self._inflight[mid]
+                self._cursor = 0
         # One transaction (one fsync) for the whole batch keeps the flush rate up.
         self.outbox.mark_sent(done)
         self.published += len(done)
@@ -231,7 +246,12 @@ class MqttSink:
         room = self.config.max_inflight - len(self._inflight)
         if room <= 0:
             return
-        for item in self.outbox.pending(room, exclude=set(self._inflight)):
+        flying = {e for e, _ in self._inflight.values()}
+        items = self.outbox.pending(room, exclude=flying, after_seq=self._cursor)
+        if not items and self._cursor:
+            self._cursor = 0  # rows handed back (resend, requeue) sit behind the cursor
+            items = self.outbox.pending(room, exclude=flying)
+        for item in items:
             props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
             props.MessageExpiryInterval = max(1, int(item.expires - time.time()))
             props.ContentType = CONTENT_TYPE
@@ -241,7 +261,8 @@ class MqttSink:
                                         properties=props)
             if info.rc != mqtt.MQTT_ERR_SUCCESS:
                 return
-            self._inflight[item.event_id] = (info, time.monotonic())
+            self._inflight[info.mid] = (item.event_id, time.monotonic())
+            self._cursor = max(self._cursor, item.seq)
 
     def wait_delivered(self, timeout: float) -> bool:
         """Block until nothing is pending (True) or the timeout passes (False)."""

@@ -135,14 +135,14 @@ class Outbox:
                 "older was dropped (raise outbox.max_bytes or restore the broker link)")
 
     def pending(self, limit: int, exclude: set[str] | None = None,
-                now: float | None = None) -> list[OutboxItem]:
-        """Oldest pending, unexpired messages first."""
+                now: float | None = None, after_seq: int = 0) -> list[OutboxItem]:
+        """Oldest pending, unexpired messages first (only those after ``after_seq``)."""
         t = time.time() if now is None else now
         with self._lock:
             rows = self._db.execute(
                 "SELECT seq, event_id, topic, payload, expires, kind FROM outbox"
-                " WHERE state='pending' AND expires > ? ORDER BY seq LIMIT ?",
-                (t, limit + len(exclude or ()))).fetchall()
+                " WHERE state='pending' AND expires > ? AND seq > ? ORDER BY seq LIMIT ?",
+                (t, after_seq, limit + len(exclude or ()))).fetchall()
         items = [OutboxItem(int(r[0]), str(r[1]), str(r[2]), bytes(r[3]), float(r[4]),
                             str(r[5])) for r in rows]
         return [i for i in items if not exclude or i.event_id not in exclude][:limit]
