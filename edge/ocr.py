@@ -32,7 +32,9 @@ def crop_plate(image: Image, box: Box, margin: float) -> Image:
     mx, my = box.width * margin, box.height * margin
     x1, y1 = max(0, int(box.x1 - mx)), max(0, int(box.y1 - my))
     x2, y2 = min(w, int(np.ceil(box.x2 + mx))), min(h, int(np.ceil(box.y2 + my)))
-    return image[y1:y2, x1:x2]
+    # A copy, not a view: a view would keep the whole frame alive for as long as
+    # the tracker holds the crop (megabytes per track instead of kilobytes).
+    return image[y1:y2, x1:x2].copy()
 
 
 def _softmax(x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -43,20 +45,26 @@ def _softmax(x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
 def decode_slots(probs: npt.NDArray[np.float32], alphabet: str, pad: str,
                  top_k: int = TOP_K) -> PlateRead:
     """Turn (slots, alphabet) probabilities into text, per-char confidences and top-k."""
-    best = probs.argmax(axis=1)
-    best_p = probs[np.arange(probs.shape[0]), best]
-    chars = [(alphabet[i], float(p)) for i, p in zip(best, best_p, strict=True)
-             if alphabet[i] != pad]
+    # Only the top_k characters of each slot can reach the top_k strings: pick them
+    # for all slots in one numpy call, then work on small Python lists.
+    k = min(top_k, probs.shape[1])
+    top = np.argpartition(probs, -k, axis=1)[:, -k:]
+    top_p = np.take_along_axis(probs, top, axis=1)
+    order = np.argsort(-top_p, axis=1, kind="stable")
+    top_i = np.take_along_axis(top, order, axis=1).tolist()
+    top_v = np.take_along_axis(top_p, order, axis=1).tolist()
+    chars = [(alphabet[ti[0]], tv[0]) for ti, tv in zip(top_i, top_v, strict=True)
+             if alphabet[ti[0]] != pad]
     text = "".join(c for c, _ in chars)
     confs = tuple(p for _, p in chars)
     confidence = float(np.mean(confs)) if confs else 0.0
     # Beam search is exact here: slots are independent, so the k best strings
     # extend the k best prefixes.
     beams: list[tuple[str, float]] = [("", 1.0)]
-    for slot in probs:
-        top = np.argsort(slot)[::-1][:top_k]
-        beams = sorted(((s + alphabet[i], p * float(slot[i])) for s, p in beams for i in top),
-                       key=lambda b: -b[1])[:top_k * 2]
+    for ti, tv in zip(top_i, top_v, strict=True):
+        grown = [(s + alphabet[i], p * v) for s, p in beams for i, v in zip(ti, tv, strict=True)]
+        grown.sort(key=lambda b: -b[1])
+        beams = grown[:top_k * 2]
     merged: dict[str, float] = {}
     for s, p in beams:
         t = s.replace(pad, "")
@@ -91,6 +99,7 @@ class FixedSlotOcr:
         self.alphabet = alphabet
         self.pad = pad
         self._output_index = self._find_output(len(alphabet))
+        self._needs_softmax: bool | None = None  # learnt from the first real batch
         for _ in range(warmup_runs):
             session.run(None, dummy_input(session))
 
@@ -122,6 +131,8 @@ class FixedSlotOcr:
                 np.asarray(self.session.run(None, {self.input_name: batch[i:i + 1]})
                            [self._output_index]) for i in range(len(crops))])
         probs = probs.astype(np.float32, copy=False)
-        if not np.allclose(probs.sum(axis=-1), 1.0, atol=1e-2):
+        if self._needs_softmax is None:
+            self._needs_softmax = not np.allclose(probs.sum(axis=-1), 1.0, atol=1e-2)
+        if self._needs_softmax:
             probs = _softmax(probs)
         return [decode_slots(p, self.alphabet, self.pad) for p in probs]
