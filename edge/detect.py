@@ -96,18 +96,16 @@ class YoloEnd2EndDetector:
         if rows.size == 0:
             return []
         h, w = image.shape[:2]
-        x1 = np.clip((rows[:, 1] - px) / r, 0, w)
-        y1 = np.clip((rows[:, 2] - py) / r, 0, h)
-        x2 = np.clip((rows[:, 3] - px) / r, 0, w)
-        y2 = np.clip((rows[:, 4] - py) / r, 0, h)
-        scores = rows[:, 6]
-        keep = (x2 - x1) >= self.min_width
-        x1, y1, x2, y2, scores = x1[keep], y1[keep], x2[keep], y2[keep], scores[keep]
-        if scores.size == 0:
+        # All boxes mapped back in one pass; then plain Python on the few survivors.
+        xyxy = (rows[:, 1:5] - np.array([px, py, px, py], np.float32)) / np.float32(r)
+        np.clip(xyxy, 0, np.array([w, h, w, h], np.float32), out=xyxy)
+        keep = (xyxy[:, 2] - xyxy[:, 0]) >= self.min_width
+        boxes = xyxy[keep].tolist()
+        scores = rows[keep, 6].tolist()
+        if not scores:
             return []
-        xywh = np.stack([x1, y1, x2 - x1, y2 - y1], axis=1).tolist()
+        xywh = [[x1, y1, x2 - x1, y2 - y1] for x1, y1, x2, y2 in boxes]
         # Public models may ship without in-graph NMS despite the name; a second pass is cheap.
-        idx = cv2.dnn.NMSBoxes(xywh, scores.tolist(), self.score_threshold, self.nms_iou)
+        idx = cv2.dnn.NMSBoxes(xywh, scores, self.score_threshold, self.nms_iou)
         order = sorted((int(i) for i in np.asarray(idx).reshape(-1)), key=lambda i: -scores[i])
-        return [Detection(Box(float(x1[i]), float(y1[i]), float(x2[i]), float(y2[i])),
-                          float(scores[i])) for i in order]
+        return [Detection(Box(*boxes[i]), scores[i]) for i in order]

@@ -42,24 +42,28 @@ def _softmax(x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     return np.asarray(e / e.sum(axis=-1, keepdims=True), np.float32)
 
 
-def decode_slots(probs: npt.NDArray[np.float32], alphabet: str, pad: str,
-                 top_k: int = TOP_K) -> PlateRead:
-    """Turn (slots, alphabet) probabilities into text, per-char confidences and top-k."""
-    # Only the top_k characters of each slot can reach the top_k strings: pick them
-    # for all slots in one numpy call, then work on small Python lists.
-    k = min(top_k, probs.shape[1])
-    top = np.argpartition(probs, -k, axis=1)[:, -k:]
-    top_p = np.take_along_axis(probs, top, axis=1)
-    order = np.argsort(-top_p, axis=1, kind="stable")
-    top_i = np.take_along_axis(top, order, axis=1).tolist()
-    top_v = np.take_along_axis(top_p, order, axis=1).tolist()
+def top_chars(probs: npt.NDArray[np.float32],
+              k: int = TOP_K) -> tuple[list[list[list[int]]], list[list[list[float]]]]:
+    """Indices and probabilities of the ``k`` best characters of every slot, best first.
+
+    ``probs`` is (N, slots, alphabet); one numpy pass for the whole batch, ties
+    going to the lower index as ``argmax`` does.
+    """
+    k = min(k, probs.shape[-1])
+    idx = np.argsort(-probs, axis=-1, kind="stable")[..., :k]
+    return idx.tolist(), np.take_along_axis(probs, idx, axis=-1).tolist()
+
+
+def decode_top(top_i: list[list[int]], top_v: list[list[float]], alphabet: str, pad: str,
+               top_k: int = TOP_K) -> PlateRead:
+    """One plate's reading from its per-slot best characters (see :func:`top_chars`)."""
     chars = [(alphabet[ti[0]], tv[0]) for ti, tv in zip(top_i, top_v, strict=True)
              if alphabet[ti[0]] != pad]
     text = "".join(c for c, _ in chars)
     confs = tuple(p for _, p in chars)
-    confidence = float(np.mean(confs)) if confs else 0.0
+    confidence = sum(confs) / len(confs) if confs else 0.0
     # Beam search is exact here: slots are independent, so the k best strings
-    # extend the k best prefixes.
+    # extend the k best prefixes, and only a slot's k best characters can matter.
     beams: list[tuple[str, float]] = [("", 1.0)]
     for ti, tv in zip(top_i, top_v, strict=True):
         grown = [(s + alphabet[i], p * v) for s, p in beams for i, v in zip(ti, tv, strict=True)]
@@ -73,6 +77,13 @@ def decode_slots(probs: npt.NDArray[np.float32], alphabet: str, pad: str,
     cands = [Candidate(text, confidence)]
     cands += [Candidate(t, p) for t, p in ranked if t != text and t][: top_k - 1]
     return PlateRead(text, confidence, confs, tuple(cands))
+
+
+def decode_slots(probs: npt.NDArray[np.float32], alphabet: str, pad: str,
+                 top_k: int = TOP_K) -> PlateRead:
+    """Turn (slots, alphabet) probabilities into text, per-char confidences and top-k."""
+    top_i, top_v = top_chars(probs[None], top_k)
+    return decode_top(top_i[0], top_v[0], alphabet, pad, top_k)
 
 
 class FixedSlotOcr:
@@ -135,4 +146,6 @@ class FixedSlotOcr:
             self._needs_softmax = not np.allclose(probs.sum(axis=-1), 1.0, atol=1e-2)
         if self._needs_softmax:
             probs = _softmax(probs)
-        return [decode_slots(p, self.alphabet, self.pad) for p in probs]
+        top_i, top_v = top_chars(probs)
+        return [decode_top(ti, tv, self.alphabet, self.pad)
+                for ti, tv in zip(top_i, top_v, strict=True)]
