@@ -117,6 +117,13 @@ def _pct(values: list[float]) -> dict[str, float]:
             "p99": round(float(p[2]), 2), "max": round(float(p[3]), 2), "n": len(values)}
 
 
+def _histogram(values: list[float], bins: int = 24) -> dict[str, list[float]]:
+    if not values:
+        return {"edges": [], "counts": []}
+    counts, edges = np.histogram(np.asarray(values) * 1000.0, bins=bins)
+    return {"edges": [round(float(e), 2) for e in edges], "counts": [int(c) for c in counts]}
+
+
 class _TimingSink:
     """Wraps the configured sink: counts events and times each hand-over."""
 
@@ -227,6 +234,7 @@ def live_run(settings: Settings, seconds: float, base: Path) -> dict[str, Any]:
         "published": node.publisher.published,
         "analysed_fps": round(s.frames / wall, 2) if wall > 0 else 0.0,
         "latency_ms": _pct(s.latency_s),
+        "latency_histogram_ms": _histogram(s.latency_s),
         "publish_ms": _pct(sink.publish_s),
         "stage_ms": {"detect": round(1000 * s.detect_s / n, 3),
                      "ocr": round(1000 * s.ocr_s / n, 3),
@@ -243,10 +251,13 @@ def model_only(settings: Settings, clip: Path, frames: int, base: Path) -> dict[
     """Pure inference and decode times on the first ``frames`` frames of ``clip``."""
     from edge.app import build_detector, build_recogniser  # noqa: PLC0415
     from edge.ocr import crop_plate  # noqa: PLC0415
+    from edge.tuning import apply_opencv_threads, decode_threads  # noqa: PLC0415
+
+    apply_opencv_threads()  # as the node does: same conditions for the model timings
 
     det = build_detector(settings.detector, settings.inference, base)
     ocr = build_recogniser(settings.ocr, settings.inference, base)
-    cap = cv2.VideoCapture(str(clip))
+    cap = cv2.VideoCapture(str(clip), cv2.CAP_ANY, [cv2.CAP_PROP_N_THREADS, decode_threads()])
     images: list[Image] = []
     t0 = time.perf_counter()
     while len(images) < frames:

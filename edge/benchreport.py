@@ -150,12 +150,18 @@ def write_charts(report: dict[str, Any], out: Path) -> list[Path]:
         plt = importlib.import_module("matplotlib.pyplot")
     except ImportError:
         return []
-    s = report["summary"]
+    hist = report["live"].get("latency_histogram_ms") or {"edges": [], "counts": []}
     fig, ax = plt.subplots(figsize=(6, 3))
-    labels = ["p50", "p95", "p99"]
-    ax.bar(labels, [s["latency_p50_ms"], s["latency_p95_ms"], s["latency_p99_ms"]])
-    ax.set_ylabel("ms")
-    ax.set_title("capture to analysed latency")
+    if hist["counts"]:
+        edges = hist["edges"]
+        ax.stairs(hist["counts"], edges, fill=True)
+    s = report["summary"]
+    for label, key in (("p50", "latency_p50_ms"), ("p95", "latency_p95_ms")):
+        ax.axvline(s[key], linestyle="--", color="k", linewidth=0.8)
+        ax.text(s[key], ax.get_ylim()[1] * 0.9, label)
+    ax.set_xlabel("capture to analysed, ms")
+    ax.set_ylabel("frames")
+    ax.set_title(f"{report['board']['cpu']}: latency distribution")
     path = out / "latency.png"
     fig.tight_layout()
     fig.savefig(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 from collections.abc import Iterator
@@ -41,6 +42,13 @@ def test_bench_writes_json_and_markdown(report_dir: Path) -> None:
     assert report["models"]["model_ms"] > 0
     assert set(report["summary"]["targets"]) == {"fps", "p95_ms", "overhead", "rss_mb"}
     assert "sustained analysed fps" in (report_dir / "report.md").read_text()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None,
+                    reason="matplotlib (the charts extra) is not installed")
+def test_bench_draws_the_latency_chart(report_dir: Path) -> None:
+    """With matplotlib installed, the latency distribution is drawn as a PNG."""
+    assert (report_dir / "latency.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_bench_publishes_the_listed_demo_plates(report_dir: Path) -> None:
