@@ -59,6 +59,7 @@ class BenchOptions:
     height: int = 1080
     threads: int | None = None
     model_frames: int = 150
+    sweep: bool = True
 
 
 def _read(path: Path) -> str | None:
@@ -247,9 +248,14 @@ def live_run(settings: Settings, seconds: float, base: Path) -> dict[str, Any]:
     }
 
 
-def model_only(settings: Settings, clip: Path, frames: int, base: Path) -> dict[str, Any]:
-    """Pure inference and decode times on the first ``frames`` frames of ``clip``."""
+def model_only(settings: Settings, clip: Path, frames: int, base: Path,
+               with_sweep: bool = True) -> dict[str, Any]:
+    """Pure inference and decode times on the first ``frames`` frames of ``clip``.
+
+    With ``with_sweep``, also the analysis cost versus frame size and plate count.
+    """
     from edge.app import build_detector, build_recogniser  # noqa: PLC0415
+    from edge.benchsweep import sweep  # noqa: PLC0415
     from edge.ocr import crop_plate  # noqa: PLC0415
     from edge.tuning import apply_opencv_threads, decode_threads  # noqa: PLC0415
 
@@ -290,7 +296,8 @@ def model_only(settings: Settings, clip: Path, frames: int, base: Path) -> dict[
             "ocr_model_ms": round(1000 * ocr_s / n, 3),
             "ocr_model_ms_per_plate": round(1000 * ocr_s / max(1, plates), 3),
             "model_ms": round(1000 * (det_s + ocr_s) / n, 3),
-            "decode_ms": round(1000 * decode_s / n, 3)}
+            "decode_ms": round(1000 * decode_s / n, 3),
+            "sweep": sweep(det, ocr, settings.ocr.crop_margin) if with_sweep else None}
 
 
 def _overrides(opts: BenchOptions, clip: Path, plates: Path, work: Path,
@@ -340,7 +347,8 @@ def run_bench(opts: BenchOptions) -> dict[str, Any]:
         live_over = _overrides(opts, clip, plates, work, paced=True)
         settings = load_settings(opts.config, overrides=live_over)
         live = _child(opts.config, live_over, opts.seconds, work / "live.json")
-        models = model_only(settings, clip, min(opts.model_frames, clip_frames), base)
+        models = model_only(settings, clip, min(opts.model_frames, clip_frames), base,
+                            opts.sweep)
     report: dict[str, Any] = {
         "schema": SCHEMA, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "board": board_info(),

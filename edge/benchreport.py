@@ -128,6 +128,21 @@ def to_markdown(report: dict[str, Any]) -> str:
         f"p95 {live['publish_ms']['p95']} ms.",
         "",
     ]
+    rows = models.get("sweep")
+    if rows:
+        counts = sorted({r["plates"] for r in rows})
+        lines += ["Analysis of one frame (detect + crops + batched OCR), median ms, "
+                  "generated scenes:", "",
+                  "| size | " + " | ".join(f"{c} plates" for c in counts) + " |",
+                  "|---|" + "---|" * len(counts)]
+        for size in dict.fromkeys(r["size"] for r in rows):
+            cells = [str(r["ms"]) for c in counts for r in rows
+                     if r["size"] == size and r["plates"] == c]
+            lines.append(f"| {size} | " + " | ".join(cells) + " |")
+        lines.append("")
+    else:
+        lines += ["(No cost sweep: the synthetic scene renderer of the source tree is "
+                  "not available here, or --no-sweep.)", ""]
     return "\n".join(lines)
 
 
@@ -162,8 +177,23 @@ def write_charts(report: dict[str, Any], out: Path) -> list[Path]:
     ax.set_xlabel("capture to analysed, ms")
     ax.set_ylabel("frames")
     ax.set_title(f"{report['board']['cpu']}: latency distribution")
-    path = out / "latency.png"
+    paths = [out / "latency.png"]
     fig.tight_layout()
-    fig.savefig(path)
+    fig.savefig(paths[0])
     plt.close(fig)
-    return [path]
+    rows = report["models"].get("sweep")
+    if rows:
+        fig, ax = plt.subplots(figsize=(6, 3))
+        sizes = list(dict.fromkeys(r["size"] for r in rows))
+        for count in sorted({r["plates"] for r in rows}):
+            ax.plot(sizes, [r["ms"] for s_ in sizes for r in rows
+                            if r["size"] == s_ and r["plates"] == count],
+                    marker="o", label=f"{count} plates")
+        ax.set_ylabel("ms per frame")
+        ax.set_title("analysis cost versus frame size and plates")
+        ax.legend(fontsize="small")
+        paths.append(out / "cost.png")
+        fig.tight_layout()
+        fig.savefig(paths[1])
+        plt.close(fig)
+    return paths

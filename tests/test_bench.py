@@ -49,6 +49,15 @@ def test_bench_writes_json_and_markdown(report_dir: Path) -> None:
 def test_bench_draws_the_latency_chart(report_dir: Path) -> None:
     """With matplotlib installed, the latency distribution is drawn as a PNG."""
     assert (report_dir / "latency.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (report_dir / "cost.png").is_file()
+
+
+def test_bench_sweeps_frame_sizes_and_plate_counts(report_dir: Path) -> None:
+    """The cost sweep covers 720p to 4K and 0 to 16 plates, and finds the plates."""
+    rows = json.loads((report_dir / "report.json").read_text())["models"]["sweep"]
+    assert {(r["size"], r["plates"]) for r in rows} >= {("720p", 0), ("4K", 16)}
+    assert all(r["ms"] > 0 for r in rows)
+    assert next(r for r in rows if r["size"] == "1080p" and r["plates"] == 4)["found"] == 4
 
 
 def test_bench_publishes_the_listed_demo_plates(report_dir: Path) -> None:

@@ -17,6 +17,8 @@ def register(sub: SubParsers) -> None:
     p.add_argument("--seconds", type=float, default=20.0, help="length of the live run")
     p.add_argument("--list-size", type=int, default=100_000, help="entries in the plate list")
     p.add_argument("--threads", type=int, help="onnxruntime intra-op threads (default: config)")
+    p.add_argument("--no-sweep", action="store_true",
+                   help="skip the cost sweep over frame sizes and plate counts")
     p.add_argument("--out", type=Path, default=Path("bench"), help="directory for the report")
     p.set_defaults(func=_bench)
     g = p.add_subparsers(dest="bench_command")
@@ -37,7 +39,7 @@ def _bench(args: argparse.Namespace) -> int:
     configure_logging("warning", "auto")
     report = run_bench(BenchOptions(out=args.out, config=args.config, clip=args.clip,
                                     seconds=args.seconds, list_size=args.list_size,
-                                    threads=args.threads))
+                                    threads=args.threads, sweep=not args.no_sweep))
     (args.out / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     md = to_markdown(report)
     (args.out / "report.md").write_text(md, encoding="utf-8")
