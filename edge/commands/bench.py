@@ -53,5 +53,10 @@ def _bench(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from edge.benchreport import compare, load_report  # noqa: PLC0415
 
-    print(compare(load_report(args.a), load_report(args.b), args.a.stem, args.b.stem))
+    print(compare(load_report(args.a), load_report(args.b), _name(args.a), _name(args.b)))
     return 0
+
+
+def _name(path: Path) -> str:
+    """A column title: the directory for the default ``report.json``, else the file stem."""
+    return path.parent.name if path.stem == "report" and path.parent.name else path.stem
