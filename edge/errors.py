@@ -63,3 +63,9 @@ class AuditError(EdgeError):
     """The audit log cannot be written or read."""
 
     exit_code = 8
+
+
+class BenchError(EdgeError):
+    """A benchmark could not be run, or a report file is missing or malformed."""
+
+    exit_code = 11
