@@ -63,3 +63,12 @@ class AuditError(EdgeError):
     """The audit log cannot be written or read."""
 
     exit_code = 8
+
+
+class ListRefusedError(BlacklistError):
+    """A signed list (manifest or payload) was refused; ``reason`` is a short code."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        self.reason = reason
+        self.detail = detail
+        super().__init__(f"list refused ({reason})" + (f": {detail}" if detail else ""))

@@ -142,6 +142,11 @@ class Match:
     purpose: str
     match_type: str
     matched_text: str
+    candidate_index: int = 0
+    """Which of the vehicle's candidates (0 = the voted text) matched."""
+    listed_text: str | None = None
+    """The text found on the list (differs from ``matched_text`` for ocr_equivalent)."""
+    priority: int = 0
 
 
 @dataclass(frozen=True, slots=True)

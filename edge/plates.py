@@ -1,0 +1,113 @@
+"""Plate text rules: canonical form, Italian format, OCR confusions and their variants.
+
+Pure functions, shared by the central-side list builder and the node's matcher,
+so that a list entry and a read are always put in the same form before they
+are compared or hashed.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+from edge.match.canonical import canonical_plate
+
+__all__ = [
+    "CONFUSION_CLASSES",
+    "PlateKind",
+    "canonical_plate",
+    "classify",
+    "confusables",
+    "is_valid_plate",
+    "italian_repairs",
+    "variants",
+]
+
+MIN_LEN, MAX_LEN = 2, 10
+_VALID = re.compile(r"^[A-Z0-9]{2,10}$")
+# Italian car plates since 1994: LL DDD LL; I, O, Q and U are never issued.
+_IT_LETTER = "ABCDEFGHJKLMNPRSTVWXYZ"
+_ITALIAN = re.compile(rf"^[{_IT_LETTER}]{{2}}[0-9]{{3}}[{_IT_LETTER}]{{2}}$")
+_IT_SLOTS = "LLDDDLL"
+
+CONFUSION_CLASSES: tuple[str, ...] = (
+    "0ODQ", "1IL7", "8B3", "5S", "2Z", "6G", "CG", "FE", "MNWH", "YV", "UV", "PR", "KX", "4A",
+)
+"""Groups of characters an OCR mistakes for one another (domain brief, section 2)."""
+
+
+def _alternates() -> dict[str, tuple[str, ...]]:
+    table: dict[str, set[str]] = {}
+    for group in CONFUSION_CLASSES:
+        for ch in group:
+            table.setdefault(ch, set()).update(c for c in group if c != ch)
+    return {ch: tuple(sorted(alts)) for ch, alts in table.items()}
+
+
+_ALT: dict[str, tuple[str, ...]] = _alternates()
+# In a letter slot of an Italian plate a digit (or a letter never issued) can only be
+# these letters; in a digit slot a letter can only be these digits.
+_TO_LETTER: dict[str, tuple[str, ...]] = {
+    ch: tuple(a for a in (ch, *_ALT.get(ch, ())) if a in _IT_LETTER)
+    for ch in "0123456789IOQU"
+}
+_TO_DIGIT: dict[str, tuple[str, ...]] = {
+    ch: tuple(a for a in _ALT.get(ch, ()) if a.isdigit()) for ch in _ALT if not ch.isdigit()
+}
+MAX_REPAIRS = 8
+
+
+class PlateKind(Enum):
+    """What a canonical read looks like."""
+
+    ITALIAN = "italian"
+    FOREIGN = "foreign"
+    UNKNOWN = "unknown"
+
+
+def is_valid_plate(text: str) -> bool:
+    """True for a canonical plate of 2 to 10 characters A-Z, 0-9."""
+    return _VALID.match(text) is not None
+
+
+def classify(text: str) -> PlateKind:
+    """Italian (``LL DDD LL``, valid letters), foreign (any other valid plate) or unknown."""
+    if _ITALIAN.match(text):
+        return PlateKind.ITALIAN
+    return PlateKind.FOREIGN if is_valid_plate(text) else PlateKind.UNKNOWN
+
+
+def confusables(ch: str) -> tuple[str, ...]:
+    """The characters an OCR may have read instead of ``ch`` (never ``ch`` itself)."""
+    return _ALT.get(ch, ())
+
+
+def variants(text: str) -> list[str]:
+    """Every text that differs from ``text`` in one confusable character (bounded set)."""
+    return [text[:i] + alt + text[i + 1:]
+            for i, ch in enumerate(text) for alt in _ALT.get(ch, ())]
+
+
+def italian_repairs(text: str) -> list[str]:
+    """Valid Italian plates obtained by fixing letter/digit confusions by position.
+
+    Only for a 7-character read where every slot either fits ``LL DDD LL`` or has
+    a confusable of the right kind; at most ``MAX_REPAIRS`` results, never ``text``.
+    """
+    if len(text) != 7 or _ITALIAN.match(text):
+        return []
+    options: list[tuple[str, ...]] = []
+    for ch, slot in zip(text, _IT_SLOTS, strict=True):
+        if slot == "L":
+            opts = (ch,) if ch in _IT_LETTER else _TO_LETTER.get(ch, ())
+        else:
+            opts = (ch,) if ch.isdigit() else _TO_DIGIT.get(ch, ())
+        if not opts:
+            return []  # the format is not certain: no repair
+        options.append(opts)
+    out = [""]
+    for opts in options:
+        out = [prefix + o for prefix in out for o in opts]
+        if len(out) > MAX_REPAIRS:
+            return []  # too ambiguous to call a repair
+    return [r for r in out if r != text]
