@@ -1,0 +1,64 @@
+"""The list payload format: round trips, and a parser that only ever refuses cleanly."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from edge.errors import ListRefusedError
+from edge.match.hotlist.index import ListIndex, PlateHasher
+from edge.match.hotlist.payload import Row, decode, encode
+
+PLATES = st.text(alphabet="ABCDEFGHJKLMNPRSTVWXYZ0123456789", min_size=2, max_size=10)
+ROWS = st.dictionaries(PLATES, st.tuples(st.text(min_size=1, max_size=20).filter(
+    lambda s: len(s.encode()) <= 255), st.integers(0, 255), st.integers(0, 2**32 - 1)),
+    max_size=30)
+
+
+@given(ROWS, st.booleans())
+def test_snapshot_round_trip(rows: dict[str, tuple[str, int, int]], hashed: bool) -> None:
+    """Every entry encoded is found again with its reference, priority and expiry."""
+    hasher = PlateHasher(b"k" * 32)
+    data = encode("snapshot", "hmac" if hashed else "clear",
+                  [Row(hasher.digest(p) if hashed else p, *v) for p, v in rows.items()])
+    index = ListIndex.from_snapshot(decode(data))
+    plates = list(rows)
+    found = (index.find_hashed(hasher.digests(plates)).tolist() if hashed
+             else index.find_clear(plates))
+    for p, row in zip(plates, found, strict=True):
+        assert row >= 0
+        assert (index.entries.ref(row), int(index.entries.priority[row]),
+                int(index.entries.expires[row])) == rows[p]
+    assert decode(index.to_payload()).adds.refs == decode(data).adds.refs
+
+
+@settings(max_examples=300)
+@given(st.binary(max_size=200))
+def test_parser_refuses_garbage_cleanly(data: bytes) -> None:
+    """Random bytes never crash the parser: they parse or raise ListRefusedError."""
+    try:
+        decode(b"ANBL\x01" + data)
+    except ListRefusedError as exc:
+        assert exc.reason == "malformed_payload"
+
+
+@given(st.data())
+def test_parser_refuses_any_truncation(data: st.DataObject) -> None:
+    """Cutting a valid payload anywhere is refused as malformed."""
+    payload = encode("snapshot", "clear", [Row("AB123CD", "R1"), Row("ZZ999ZZ", "R2")])
+    cut = data.draw(st.integers(0, len(payload) - 1))
+    with pytest.raises(ListRefusedError, match="malformed_payload"):
+        decode(payload[:cut])
+
+
+def test_unsorted_hashed_keys_are_refused() -> None:
+    """Keys out of order (or repeated) are refused: the index relies on their order."""
+    a, b = hashlib.sha256(b"a").digest()[:16], hashlib.sha256(b"b").digest()[:16]
+    good = encode("snapshot", "hmac", [Row(a, "R1"), Row(b, "R2")])
+    lo, hi = sorted([a, b])
+    swapped = good.replace(lo + hi, hi + lo)
+    with pytest.raises(ListRefusedError, match="ascending"):
+        decode(swapped)
