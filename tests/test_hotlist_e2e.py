@@ -100,8 +100,8 @@ def test_published_list_installs_hits_and_a_delta_removes(tmp_path: Path, broker
     assert audit.count('"kind":"list_installed"') == 2
 
 
-def test_csv_with_bad_plates_is_rejected_with_line_numbers(tmp_path: Path,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_csv_with_bad_plates_is_rejected_with_line_numbers(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`hotlist build` names every bad line and exits 6 (list error)."""
     csv = tmp_path / "bad.csv"
     csv.write_text("plate,entry_ref\nAB123CD,R1\nA!,R2\nAB123CD,R3\nZZ999ZZ,\n")
