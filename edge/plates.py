@@ -7,6 +7,8 @@ are compared or hashed.
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 from enum import Enum
 
@@ -82,10 +84,44 @@ def confusables(ch: str) -> tuple[str, ...]:
     return _ALT.get(ch, ())
 
 
+# Format-keeping alternates: on a valid Italian plate a letter slot only takes issued
+# letters and a digit slot only digits ("8 in a letter slot is B").
+_ALT_LETTER: dict[str, tuple[str, ...]] = {
+    ch: tuple(a for a in alts if a in _IT_LETTER) for ch, alts in _ALT.items()}
+_ALT_DIGIT: dict[str, tuple[str, ...]] = {
+    ch: tuple(a for a in alts if a.isdigit()) for ch, alts in _ALT.items()}
+_SLOT_ALT = tuple(_ALT_LETTER if slot == "L" else _ALT_DIGIT for slot in _IT_SLOTS)
+
+
 def variants(text: str) -> list[str]:
-    """Every text that differs from ``text`` in one confusable character (bounded set)."""
+    """Every text one confusable character away from ``text`` (a bounded set).
+
+    When ``text`` is a valid Italian plate the format is certain, so only
+    substitutions that keep it valid count (a letter slot stays a letter).
+    """
+    if _ITALIAN.match(text):
+        return [text[:i] + alt + text[i + 1:]
+                for i, (ch, table) in enumerate(zip(text, _SLOT_ALT, strict=True))
+                for alt in table.get(ch, ())]
     return [text[:i] + alt + text[i + 1:]
             for i, ch in enumerate(text) for alt in _ALT.get(ch, ())]
+
+
+def _slot_options() -> tuple[dict[str, tuple[str, ...]], ...]:
+    """Per slot of ``LL DDD LL``: what each character may stand for there."""
+    out = []
+    for slot in _IT_SLOTS:
+        table: dict[str, tuple[str, ...]] = {}
+        for ch in "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789":
+            if slot == "L":
+                table[ch] = (ch,) if ch in _IT_LETTER else _TO_LETTER.get(ch, ())
+            else:
+                table[ch] = (ch,) if ch.isdigit() else _TO_DIGIT.get(ch, ())
+        out.append({ch: opts for ch, opts in table.items() if opts})
+    return tuple(out)
+
+
+_SLOT_OPTIONS = _slot_options()
 
 
 def italian_repairs(text: str) -> list[str]:
@@ -96,18 +132,10 @@ def italian_repairs(text: str) -> list[str]:
     """
     if len(text) != 7 or _ITALIAN.match(text):
         return []
-    options: list[tuple[str, ...]] = []
-    for ch, slot in zip(text, _IT_SLOTS, strict=True):
-        if slot == "L":
-            opts = (ch,) if ch in _IT_LETTER else _TO_LETTER.get(ch, ())
-        else:
-            opts = (ch,) if ch.isdigit() else _TO_DIGIT.get(ch, ())
-        if not opts:
-            return []  # the format is not certain: no repair
-        options.append(opts)
-    out = [""]
-    for opts in options:
-        out = [prefix + o for prefix in out for o in opts]
-        if len(out) > MAX_REPAIRS:
-            return []  # too ambiguous to call a repair
-    return [r for r in out if r != text]
+    opts = [table.get(ch) for ch, table in zip(text, _SLOT_OPTIONS, strict=True)]
+    if None in opts:
+        return []  # the format is not certain: no repair
+    choices = [o for o in opts if o is not None]
+    if math.prod(len(o) for o in choices) > MAX_REPAIRS:
+        return []  # too ambiguous to call a repair
+    return ["".join(p) for p in itertools.product(*choices)]

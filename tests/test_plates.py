@@ -47,8 +47,15 @@ def test_variants_differ_in_exactly_one_character(plate: str) -> None:
 
 def test_variants_follow_the_confusion_classes() -> None:
     """8 and B are confusable; A and X are not."""
-    assert "A8123CD" in variants("AB123CD")
+    assert "AB123CD" in variants("A8123CD")
     assert "XB123CD" not in variants("AB123CD")
+
+
+def test_variants_of_an_italian_plate_keep_the_format() -> None:
+    """On a valid Italian plate a letter slot stays a letter and a digit slot a digit."""
+    vs = variants("AB123CD")
+    assert "AB128CD" in vs and "AB123GD" in vs
+    assert "A8123CD" not in vs and "AB1Z3CD" not in vs
 
 
 def test_italian_repair_by_position() -> None:

@@ -56,18 +56,21 @@ def candidate_texts(vehicle: VehicleRead, top: int = TOP_CANDIDATES) -> list[str
     return out
 
 
-def lookup_texts(cands: Sequence[str]) -> tuple[list[str], list[int]]:
-    """Candidates, then their repairs and one-confusion variants: texts and origin index."""
+def lookup_texts(cands: Sequence[str]) -> list[str]:
+    """Candidates, then each one's Italian repairs and one-confusion variants, no repeats."""
     texts = list(cands)
-    origin = list(range(len(cands)))
-    seen = set(texts)
+    for c in cands:
+        texts += italian_repairs(c)
+        texts += variants(c)
+    return list(dict.fromkeys(texts))
+
+
+def origin_of(text: str, cands: Sequence[str]) -> int:
+    """Index of the first candidate that ``text`` is, or is equivalent to."""
     for ci, c in enumerate(cands):
-        for v in (*italian_repairs(c), *variants(c)):
-            if v not in seen:
-                seen.add(v)
-                texts.append(v)
-                origin.append(ci)
-    return texts, origin
+        if text == c or text in italian_repairs(c) or text in variants(c):
+            return ci
+    return 0
 
 
 class HotlistMatcher:
@@ -89,20 +92,22 @@ class HotlistMatcher:
         cands = candidate_texts(vehicle)
         if not cands:
             return None
-        texts, origin = lookup_texts(cands)
-        reads = [cands[o] for o in origin]
+        texts = lookup_texts(cands)
         digests: dict[str, bytes] = {}
         best: tuple[int, Match] | None = None
         for lst in installed.values():
-            found = self._find(lst, texts, reads, digests)
+            found = self._find(lst, texts, cands, digests)
             if found is not None and (best is None or found[0] < best[0]):
                 best = found
         if best is None:
             return None
         k, m = best
-        return m if k < len(cands) else _as_equivalent(m, origin[k], cands[origin[k]])
+        if k < len(cands):
+            return m
+        ci = origin_of(texts[k], cands)
+        return _as_equivalent(m, ci, cands[ci])
 
-    def _find(self, lst: InstalledList, texts: list[str], reads: list[str],
+    def _find(self, lst: InstalledList, texts: list[str], cands: list[str],
               digests: dict[str, bytes]) -> tuple[int, Match] | None:
         man, index = lst.manifest, lst.index
         if man.storage == "hmac":
@@ -124,7 +129,8 @@ class HotlistMatcher:
                 continue
             ref = index.entries.ref(row)
             skip = self._skip
-            if (man.list_id, ref, None) in skip or (man.list_id, ref, reads[k]) in skip:
+            if (man.list_id, ref, None) in skip or (
+                    skip and (man.list_id, ref, cands[origin_of(texts[k], cands)]) in skip):
                 continue  # a known false alert at this node
             return k, Match(man.list_id, man.version, ref, man.purpose, "exact", texts[k],
                             candidate_index=k, listed_text=texts[k],

@@ -73,9 +73,14 @@ class ListStore:
         except (OSError, ValueError):
             return 0
 
-    def install(self, manifest: Manifest, index: ListIndex, installed_at: float) -> InstalledState:
-        """Persist ``index`` as the new current version; the old one becomes previous."""
-        data = index.to_payload()
+    def install(self, manifest: Manifest, index: ListIndex, installed_at: float,
+                snapshot: bytes | None = None) -> InstalledState:
+        """Persist ``index`` as the new current version; the old one becomes previous.
+
+        ``snapshot`` is the received snapshot payload when there is one: it is
+        written as it is rather than serialised again from the index.
+        """
+        data = index.to_payload() if snapshot is None else snapshot
         state = InstalledState(manifest=manifest, installed_at=installed_at,
                                file_sha256=hashlib.sha256(data).hexdigest())
         try:

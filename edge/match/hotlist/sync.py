@@ -241,7 +241,7 @@ class HotlistManager:
         if len(index) != man.entries:
             raise ListRefusedError("entry_count_mismatch", f"{len(index)} != {man.entries}")
         now = self._clock()
-        self._stores[lid].install(man, index, now)
+        self._stores[lid].install(man, index, now, data if man.kind == "snapshot" else None)
         self._installed = {**self._installed, lid: InstalledList(man, index, now)}
         self._audit.record("list_installed", list_id=lid, version=man.version, payload=man.kind,
                            purpose=man.purpose, entries=len(index), key_id=man.key_id,
