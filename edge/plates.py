@@ -101,10 +101,8 @@ def variants(text: str) -> list[str]:
     """
     if _ITALIAN.match(text):
         return [text[:i] + alt + text[i + 1:]
-                for i, (ch, table) in enumerate(zip(text, _SLOT_ALT, strict=True))
-                for alt in table.get(ch, ())]
-    return [text[:i] + alt + text[i + 1:]
-            for i, ch in enumerate(text) for alt in _ALT.get(ch, ())]
+                for i, table in enumerate(_SLOT_ALT) for alt in table.get(text[i], ())]
+    return [text[:i] + alt + text[i + 1:] for i, ch in enumerate(text) for alt in _ALT.get(ch, ())]
 
 
 def _slot_options() -> tuple[dict[str, tuple[str, ...]], ...]:
@@ -132,10 +130,17 @@ def italian_repairs(text: str) -> list[str]:
     """
     if len(text) != 7 or _ITALIAN.match(text):
         return []
-    opts = [table.get(ch) for ch, table in zip(text, _SLOT_OPTIONS, strict=True)]
-    if None in opts:
-        return []  # the format is not certain: no repair
-    choices = [o for o in opts if o is not None]
+    choices = []
+    ambiguous = False
+    for ch, table in zip(text, _SLOT_OPTIONS, strict=True):
+        opts = table.get(ch)
+        if opts is None:
+            return []  # the format is not certain: no repair
+        ambiguous = ambiguous or len(opts) > 1
+        choices.append(opts)
+    if not ambiguous:
+        fixed = "".join(o[0] for o in choices)
+        return [] if fixed == text else [fixed]
     if math.prod(len(o) for o in choices) > MAX_REPAIRS:
         return []  # too ambiguous to call a repair
-    return ["".join(p) for p in itertools.product(*choices)]
+    return [r for r in ("".join(p) for p in itertools.product(*choices)) if r != text]

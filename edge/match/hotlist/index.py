@@ -32,6 +32,7 @@ from edge.match.hotlist.payload import (
 )
 
 I64 = npt.NDArray[np.int64]
+U64 = npt.NDArray[np.uint64]
 
 
 class PlateHasher:
@@ -51,15 +52,26 @@ class PlateHasher:
         return self.digests([plate])
 
     def digests(self, plates: list[str]) -> bytes:
-        """The keys of many plates, concatenated (the lookup's input)."""
+        """The 16-byte keys of many plates, concatenated."""
+        full = np.frombuffer(self._full(plates), np.uint8).reshape(-1, 32)
+        return full[:, :HASH_LEN].tobytes()
+
+    def keys(self, plates: list[str]) -> tuple[U64, U64]:
+        """The keys of many plates as (hi, lo) columns: the lookup's input."""
+        both = np.frombuffer(self._full(plates), ">u8").reshape(-1, 4)
+        return both[:, 0].astype(np.uint64), both[:, 1].astype(np.uint64)
+
+    def _full(self, plates: list[str]) -> bytes:
+        # The hot path of matching: kept to the fewest calls per plate.
         icopy, ocopy = self._inner.copy, self._outer.copy
         out = []
+        append = out.append
         for p in plates:
             i = icopy()
-            i.update(p.encode("ascii"))
+            i.update(p.encode())
             o = ocopy()
             o.update(i.digest())
-            out.append(o.digest()[:HASH_LEN])
+            append(o.digest())
         return b"".join(out)
 
 
@@ -91,22 +103,29 @@ class ListIndex:
     def find_hashed(self, digests: bytes) -> I64:
         """Row of each 16-byte digest in ``digests``, or -1."""
         q_hi, q_lo = split_digests(digests)
+        rows = np.full(len(q_hi), -1, np.int64)
+        for i, row in self.hits(q_hi, q_lo):
+            rows[i] = row
+        return rows
+
+    def hits(self, q_hi: U64, q_lo: U64) -> list[tuple[int, int]]:
+        """(query index, row) of each query key found, in query order."""
         keys = self.entries.keys
         n = len(keys.hi)
-        rows = np.full(len(q_hi), -1, np.int64)
         if n == 0:
-            return rows
+            return []
         safe = np.minimum(np.searchsorted(keys.hi, q_hi), n - 1)
+        out: list[tuple[int, int]] = []
         # Almost every query misses on the high half; only the rest look further.
-        for i in np.flatnonzero(keys.hi[safe] == q_hi):
+        for i in np.flatnonzero(keys.hi[safe] == q_hi).tolist():
             j = int(safe[i])
             # Keys may share their high half (about 1 in 10^7 lists of a million).
             while j < n and keys.hi[j] == q_hi[i]:
                 if keys.lo[j] == q_lo[i]:
-                    rows[i] = j
+                    out.append((i, j))
                     break
                 j += 1
-        return rows
+        return out
 
     def find_clear(self, plates: list[str]) -> list[int]:
         """Row of each clear plate, or -1."""

@@ -14,11 +14,9 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from edge.match.base import Matcher
 from edge.match.canonical import canonical_plate
-from edge.match.hotlist.index import ListIndex, PlateHasher
+from edge.match.hotlist.index import U64, ListIndex, PlateHasher
 from edge.match.hotlist.manifest import Manifest
 from edge.plates import italian_repairs, variants
 from edge.types import Match, VehicleRead
@@ -93,7 +91,7 @@ class HotlistMatcher:
         if not cands:
             return None
         texts = lookup_texts(cands)
-        digests: dict[str, bytes] = {}
+        digests: dict[str, tuple[U64, U64]] = {}
         best: tuple[int, Match] | None = None
         for lst in installed.values():
             found = self._find(lst, texts, cands, digests)
@@ -108,7 +106,7 @@ class HotlistMatcher:
         return _as_equivalent(m, ci, cands[ci])
 
     def _find(self, lst: InstalledList, texts: list[str], cands: list[str],
-              digests: dict[str, bytes]) -> tuple[int, Match] | None:
+              digests: dict[str, tuple[U64, U64]]) -> tuple[int, Match] | None:
         man, index = lst.manifest, lst.index
         if man.storage == "hmac":
             kid = man.hmac_key_id or ""
@@ -116,10 +114,8 @@ class HotlistMatcher:
             if hasher is None:
                 return None
             if kid not in digests:
-                digests[kid] = hasher.digests(texts)
-            rows = index.find_hashed(digests[kid])
-            order = [int(k) for k in np.flatnonzero(rows >= 0)]
-            hits = [(k, int(rows[k])) for k in order]
+                digests[kid] = hasher.keys(texts)
+            hits = index.hits(*digests[kid])
         else:
             hits = [(k, r) for k, r in enumerate(index.find_clear(texts)) if r >= 0]
         now = self._clock()
