@@ -72,7 +72,8 @@ def deliver(mgr: HotlistManager, built: Built, list_id: str = "stolen-it",
     """Hand the manager the manifest, then the payload chunks, as the broker would."""
     mgr.process(f"{BASE}/{list_id}/{topic}", built.envelope)
     for i, part in enumerate(chunks(built.payload if payload is None else payload)):
-        mgr.process(f"{BASE}/{list_id}/data/{built.manifest.payload_sha256}/{i}", part)
+        mgr.process(f"{BASE}/{list_id}/data/{built.manifest.version}/"
+                    f"{built.manifest.payload_sha256}/{i}", part)
 
 
 def manager(tmp: Path, signer: Signer, skip: tuple[SkipRule, ...] = (),

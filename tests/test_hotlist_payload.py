@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 
 import pytest
 from hypothesis import given, settings
@@ -62,3 +63,9 @@ def test_unsorted_hashed_keys_are_refused() -> None:
     swapped = good.replace(lo + hi, hi + lo)
     with pytest.raises(ListRefusedError, match="ascending"):
         decode(swapped)
+
+
+@given(st.binary(min_size=1, max_size=100), PLATES)
+def test_plate_hasher_is_hmac_sha256(key: bytes, plate: str) -> None:
+    """The fast hasher gives exactly the first 128 bits of HMAC-SHA256 (RFC 2104)."""
+    assert PlateHasher(key).digest(plate) == hmac.new(key, plate.encode(), "sha256").digest()[:16]

@@ -280,3 +280,22 @@ def test_manifest_rejects_an_inconsistent_delta() -> None:
     with pytest.raises(ValueError, match="base_version"):
         Manifest.model_validate({**build_list(new_signer(), 2, PLATES).manifest.model_dump(),
                                  "kind": "delta", "base_version": 3})
+
+
+def test_a_change_of_trusted_keys_is_audited(tmp_path: Path) -> None:
+    """Starting with another trusted key set writes one list_keys_changed record."""
+    manager(tmp_path, new_signer())
+    manager(tmp_path, new_signer())
+    kinds = [k for k, _ in audit_kinds(tmp_path)]
+    assert kinds.count("list_keys_changed") == 2
+
+
+def test_retained_copies_of_the_installed_payload_are_not_kept(tmp_path: Path) -> None:
+    """After a restart the re-delivered manifest and chunks of the list in force are dropped."""
+    signer = new_signer()
+    built = build_list(signer, 1, PLATES)
+    deliver(manager(tmp_path, signer), built)
+    again = manager(tmp_path, signer)
+    deliver(again, built)
+    assert again.pending_bytes() == 0
+    assert [k for k, _ in audit_kinds(tmp_path)].count("list_refused") == 0

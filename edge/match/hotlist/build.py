@@ -139,7 +139,7 @@ def publish(host: str, port: int, topic_base: str, list_id: str, envelope: bytes
     import paho.mqtt.client as mqtt  # noqa: PLC0415 - only the publishing command needs it
     from paho.mqtt.enums import CallbackAPIVersion  # noqa: PLC0415
 
-    sha = json.loads(manifest_bytes(envelope))["payload_sha256"]
+    man = json.loads(manifest_bytes(envelope))
     client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2,
                          client_id=f"hotlist-publisher-{secrets.token_hex(4)}",
                          protocol=mqtt.MQTTv5)
@@ -153,7 +153,8 @@ def publish(host: str, port: int, topic_base: str, list_id: str, envelope: bytes
     client.loop_start()
     try:
         base = f"{topic_base}/{list_id}"
-        infos = [client.publish(f"{base}/data/{sha}/{i}", part, qos=1, retain=True)
+        data = f"{base}/data/{man['version']}/{man['payload_sha256']}"
+        infos = [client.publish(f"{data}/{i}", part, qos=1, retain=True)
                  for i, part in enumerate(chunks(payload))]
         infos.append(client.publish(f"{base}/manifest", envelope, qos=1, retain=True))
         if snapshot:

@@ -5,7 +5,9 @@ Topics, under ``{prefix}/{tenant}/bl/{list}/`` (no plate in any of them):
 - ``manifest`` (retained): the signed envelope of the newest version (snapshot or delta);
 - ``snapshot`` (retained): the signed envelope of the newest snapshot, for a node
   whose installed version is not the base of the newest delta;
-- ``data/{payload_sha256}/{i}`` (retained): chunk ``i`` of that payload.
+- ``data/{version}/{payload_sha256}/{i}`` (retained): chunk ``i`` of that version's
+  payload. Chunks of a version not newer than the installed one are ignored on
+  arrival, so retained copies re-delivered after a restart cost no memory.
 
 Each message goes to one worker thread (installing a million entries takes
 seconds and must not stall the MQTT network thread). Every install and every
@@ -74,16 +76,37 @@ class HotlistManager:
         self._clock = clock
         self._stores = {lid: ListStore(root, lid) for lid in self._subs}
         self._installed: dict[str, InstalledList] = {}
-        self._pending: dict[str, Manifest] = {}  # payload sha256 -> accepted manifest
+        self._pending: dict[str, Manifest] = {}  # payload key -> accepted manifest
         self._waiting: dict[str, Manifest] = {}  # list id -> delta whose base is missing
         self._chunks: dict[str, dict[int, bytes]] = {}
         self._seen: set[str] = set()
+        self._dead: set[str] = set()  # payload keys of refused manifests
         self._lock = threading.RLock()
         self._queue: queue.Queue[tuple[str, bytes] | None] = queue.Queue(maxsize=4096)
         self._worker: threading.Thread | None = None
         self.matcher = HotlistMatcher(self.installed, self._hashers, skip, clock)
         for lid in self._subs:
             self._load(lid)
+        self._note_trust(root)
+
+    def _note_trust(self, root: Path) -> None:
+        """Audit a change of the trusted signing keys since the last start (key rotation)."""
+        path = root / "trusted_keys"
+        now = sorted(self._trusted)
+        try:
+            before = path.read_text(encoding="utf-8").split()
+        except OSError:
+            before = None
+        if before == now:
+            return
+        self._audit.record("list_keys_changed", trusted=",".join(now),
+                           added=",".join(k for k in now if k not in (before or [])),
+                           removed=",".join(k for k in (before or []) if k not in now))
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            path.write_text("\n".join(now) + "\n", encoding="utf-8")
+        except OSError as exc:
+            log.warning("trusted_keys_not_saved", error=str(exc))
 
     def _load(self, list_id: str) -> None:
         loaded = self._stores[list_id].load()
@@ -116,6 +139,11 @@ class HotlistManager:
             out.append(ListStatus(lid, m.purpose, m.version, len(lst.index), lst.installed_at,
                                   expires, age, age > self._max_stale or now >= expires))
         return out
+
+    def pending_bytes(self) -> int:
+        """Bytes of payload chunks buffered while waiting for the rest (a health figure)."""
+        with self._lock:
+            return sum(len(p) for parts in self._chunks.values() for p in parts.values())
 
     # -- transport -------------------------------------------------------------------
     def attach(self, source: object) -> None:
@@ -152,8 +180,9 @@ class HotlistManager:
         with self._lock:
             if len(parts) == 2 and parts[1] in ("manifest", "snapshot"):
                 self._offer(parts[0], payload, newest=parts[1] == "manifest")
-            elif len(parts) == 4 and parts[1] == "data" and parts[3].isdigit():
-                self._chunk(parts[2], int(parts[3]), payload)
+            elif len(parts) == 5 and parts[1] == "data" and parts[2].isdigit() \
+                    and parts[4].isdigit():
+                self._chunk(parts[0], int(parts[2]), parts[3], int(parts[4]), payload)
 
     # -- checks ----------------------------------------------------------------------
     def _offer(self, list_id: str, data: bytes, newest: bool) -> None:
@@ -161,15 +190,23 @@ class HotlistManager:
         if digest in self._seen or not data:
             return  # a retained message seen again after a reconnect
         self._seen.add(digest)
-        version: int | None = None
+        man: Manifest | None = None
         try:
             man = open_envelope(data, self._trusted)
-            version = man.version
             if man.list_id != list_id:
                 raise ListRefusedError("wrong_list", "manifest names another list")
             self._consider(man, newest)
         except ListRefusedError as exc:
-            self._refused(list_id, version, exc.reason, exc.detail)
+            if man is not None and exc.reason != "base_mismatch":
+                self._forget(_key(man), final=exc.reason != "disk_error")
+            self._refused(list_id, man.version if man else None, exc.reason, exc.detail)
+
+    def _forget(self, key: str, final: bool = True) -> None:
+        """Drop a payload's chunks; when ``final``, ignore any that still arrive (retained)."""
+        self._chunks.pop(key, None)
+        self._pending.pop(key, None)
+        if final:
+            self._dead.add(key)
 
     def _consider(self, man: Manifest, newest: bool) -> None:
         lid = man.list_id
@@ -180,7 +217,7 @@ class HotlistManager:
         if current is not None and current.manifest.payload_sha256 == man.payload_sha256 \
                 and current.manifest.version == man.version:
             return  # the version in force, delivered again (retained, after a restart)
-        floor = max(self._stores[lid].highwater(), current.manifest.version if current else 0)
+        floor = self._floor(lid)
         if man.version <= floor:
             if not newest:
                 return  # an older snapshot offered only as a fallback: nothing to do
@@ -196,30 +233,38 @@ class HotlistManager:
             raise ListRefusedError("too_large", f"{man.payload_size} bytes")
         if man.storage == "hmac" and man.hmac_key_id not in self._hashers:
             raise ListRefusedError("hmac_key_unknown", f"hmac key {man.hmac_key_id!r}")
-        self._pending[man.payload_sha256] = man
+        self._pending[_key(man)] = man
         self._complete(man)
 
-    def _chunk(self, sha: str, i: int, data: bytes) -> None:
-        parts = self._chunks.setdefault(sha, {})
+    def _floor(self, list_id: str) -> int:
+        current = self._installed.get(list_id)
+        return max(self._stores[list_id].highwater(), current.manifest.version if current else 0)
+
+    def _chunk(self, list_id: str, version: int, sha: str, i: int, data: bytes) -> None:
+        key = f"{list_id}/{version}/{sha}"
+        if key in self._dead or not data or version <= self._floor(list_id):
+            return  # refused, installed or older (or a cleared retained chunk)
+        parts = self._chunks.setdefault(key, {})
         if sum(len(p) for c in self._chunks.values() for p in c.values()) + len(data) \
                 > 2 * self._max_bytes:
-            self._chunks.pop(sha, None)
+            self._chunks.pop(key, None)
             log.warning("list_chunks_dropped", reason="buffer full")
             return
         parts[i] = data
-        man = self._pending.get(sha)
+        man = self._pending.get(key)
         if man is not None:
             try:
                 self._complete(man)
             except ListRefusedError as exc:
+                self._forget(key, final=exc.reason != "disk_error")
                 self._refused(man.list_id, man.version, exc.reason, exc.detail)
 
     def _complete(self, man: Manifest) -> None:
-        parts = self._chunks.get(man.payload_sha256, {})
+        parts = self._chunks.get(_key(man), {})
         if any(i not in parts for i in range(man.chunks)):
             return  # wait for the rest
-        self._pending.pop(man.payload_sha256, None)
-        self._chunks.pop(man.payload_sha256, None)
+        self._pending.pop(_key(man), None)
+        self._chunks.pop(_key(man), None)
         data = b"".join(parts[i] for i in range(man.chunks))
         if len(data) != man.payload_size or hashlib.sha256(data).hexdigest() != man.payload_sha256:
             raise ListRefusedError("sha256_mismatch", "payload differs from the signed manifest")
@@ -243,6 +288,13 @@ class HotlistManager:
         now = self._clock()
         self._stores[lid].install(man, index, now, data if man.kind == "snapshot" else None)
         self._installed = {**self._installed, lid: InstalledList(man, index, now)}
+        for key in [k for k, m in self._pending.items() if m.list_id == lid
+                    and m.version <= man.version]:
+            self._forget(key, final=False)
+        for key in list(self._chunks):
+            owner, version, _ = key.split("/")
+            if owner == lid and int(version) <= man.version:
+                del self._chunks[key]  # chunks of versions that can no longer be installed
         self._audit.record("list_installed", list_id=lid, version=man.version, payload=man.kind,
                            purpose=man.purpose, entries=len(index), key_id=man.key_id,
                            storage=man.storage)
@@ -266,3 +318,8 @@ class HotlistManager:
             self._seen.clear()  # let the retained manifest be tried again when re-delivered
         log.warning("list_refused", list_id=list_id, version=version, reason=reason,
                     detail=detail[:200])
+
+
+def _key(man: Manifest) -> str:
+    """Buffers are keyed by version and digest: a new version never meets an old refusal."""
+    return f"{man.list_id}/{man.version}/{man.payload_sha256}"
