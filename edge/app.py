@@ -196,3 +196,6 @@ class Node:
                      latency_p95_ms=round(1000 * float(lat[1]), 1),
                      reconnects=cap.stats.reconnects, published=self.publisher.published,
                      ts=round(time.time(), 3))
+        for st in self.hotlists.status() if self.hotlists is not None else ():
+            log.info("list_status", list_id=st.list_id, version=st.version, entries=st.entries,
+                     age_s=None if st.age_s is None else round(st.age_s), stale=st.stale)

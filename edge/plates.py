@@ -20,6 +20,7 @@ __all__ = [
     "canonical_plate",
     "classify",
     "confusables",
+    "equivalents",
     "is_valid_plate",
     "italian_repairs",
     "variants",
@@ -103,6 +104,16 @@ def variants(text: str) -> list[str]:
         return [text[:i] + alt + text[i + 1:]
                 for i, table in enumerate(_SLOT_ALT) for alt in table.get(text[i], ())]
     return [text[:i] + alt + text[i + 1:] for i, ch in enumerate(text) for alt in _ALT.get(ch, ())]
+
+
+def equivalents(text: str) -> list[str]:
+    """Italian repairs of ``text``, then its one-confusion variants (may repeat)."""
+    if _ITALIAN.match(text):
+        return [text[:i] + alt + text[i + 1:]
+                for i, table in enumerate(_SLOT_ALT) for alt in table.get(text[i], ())]
+    generic = [text[:i] + alt + text[i + 1:]
+               for i, ch in enumerate(text) for alt in _ALT.get(ch, ())]
+    return italian_repairs(text) + generic if len(text) == 7 else generic
 
 
 def _slot_options() -> tuple[dict[str, tuple[str, ...]], ...]:

@@ -112,3 +112,14 @@ def test_csv_with_bad_plates_is_rejected_with_line_numbers(
     assert "line 3: bad plate" in err and "line 4: plate repeats line 2" in err
     assert "line 5: entry_ref" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_rotate_adds_a_key_and_prints_the_trust_set(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`hotlist rotate` makes a second key and lists both for the nodes' trust set."""
+    keys = tmp_path / "keys"
+    _cli("keygen", "--out", str(keys), "--key-id", "old")
+    _cli("rotate", "--keys", str(keys), "--key-id", "new")
+    out = capsys.readouterr().out
+    assert (keys / "new.key").stat().st_mode & 0o777 == 0o600
+    assert 'id = "old"' in out and 'id = "new"' in out

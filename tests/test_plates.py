@@ -5,7 +5,14 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edge.plates import PlateKind, canonical_plate, classify, italian_repairs, variants
+from edge.plates import (
+    PlateKind,
+    canonical_plate,
+    classify,
+    equivalents,
+    italian_repairs,
+    variants,
+)
 
 PLATE_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
@@ -71,3 +78,9 @@ def test_repairs_are_valid_italian_plates(text: str) -> None:
     """Whatever a repair yields is a valid Italian plate."""
     for r in italian_repairs(text):
         assert classify(r) is PlateKind.ITALIAN
+
+
+@given(st.text(alphabet=PLATE_CHARS, min_size=2, max_size=10))
+def test_equivalents_are_repairs_then_variants(text: str) -> None:
+    """The matcher's fused generator yields exactly the repairs and the variants."""
+    assert equivalents(text) == italian_repairs(text) + variants(text)

@@ -53,10 +53,13 @@ class PlateHasher:
         full = np.frombuffer(self._full(plates), np.uint8).reshape(-1, 32)
         return full[:, :HASH_LEN].tobytes()
 
-    def keys(self, plates: list[str]) -> tuple[U64, U64]:
-        """The keys of many plates as (hi, lo) columns: the lookup's input."""
-        both = np.frombuffer(self._full(plates), ">u8").reshape(-1, 4)
-        return both[:, 0].astype(np.uint64), both[:, 1].astype(np.uint64)
+    def keys(self, plates: list[str]) -> tuple[U64, npt.NDArray[np.generic]]:
+        """The keys of many plates as (hi, lo) columns: the lookup's input.
+
+        ``lo`` stays a big-endian view: it is only read for the rare high-half matches.
+        """
+        words = np.frombuffer(self._full(plates), ">u8")
+        return words[::4].astype(np.uint64), words[1::4]
 
     def _full(self, plates: list[str]) -> bytes:
         # The hot path of matching: kept to the fewest calls per plate.
@@ -105,17 +108,17 @@ class ListIndex:
             rows[i] = row
         return rows
 
-    def hits(self, q_hi: U64, q_lo: U64) -> list[tuple[int, int]]:
+    def hits(self, q_hi: U64, q_lo: npt.NDArray[np.generic]) -> list[tuple[int, int]]:
         """(query index, row) of each query key found, in query order."""
         keys = self.entries.keys
         n = len(keys.hi)
         if n == 0:
             return []
-        safe = np.minimum(np.searchsorted(keys.hi, q_hi), n - 1)
+        pos = keys.hi.searchsorted(q_hi)
         out: list[tuple[int, int]] = []
         # Almost every query misses on the high half; only the rest look further.
-        for i in np.flatnonzero(keys.hi[safe] == q_hi).tolist():
-            j = int(safe[i])
+        for i in (keys.hi.take(pos, mode="clip") == q_hi).nonzero()[0].tolist():
+            j = min(int(pos[i]), n - 1)
             # Keys may share their high half (about 1 in 10^7 lists of a million).
             while j < n and keys.hi[j] == q_hi[i]:
                 if keys.lo[j] == q_lo[i]:

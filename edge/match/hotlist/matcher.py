@@ -14,11 +14,14 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+from numpy.typing import NDArray
+
 from edge.match.base import Matcher
 from edge.match.canonical import canonical_plate
 from edge.match.hotlist.index import U64, ListIndex, PlateHasher
 from edge.match.hotlist.manifest import Manifest
-from edge.plates import italian_repairs, variants
+from edge.plates import equivalents, italian_repairs, variants
 from edge.types import Match, VehicleRead
 
 TOP_CANDIDATES = 3
@@ -58,8 +61,7 @@ def lookup_texts(cands: Sequence[str]) -> list[str]:
     """Candidates, then each one's Italian repairs and one-confusion variants, no repeats."""
     texts = list(cands)
     for c in cands:
-        texts += italian_repairs(c)
-        texts += variants(c)
+        texts += equivalents(c)
     return list(dict.fromkeys(texts))
 
 
@@ -91,7 +93,7 @@ class HotlistMatcher:
         if not cands:
             return None
         texts = lookup_texts(cands)
-        digests: dict[str, tuple[U64, U64]] = {}
+        digests: dict[str, tuple[U64, NDArray[np.generic]]] = {}
         best: tuple[int, Match] | None = None
         for lst in installed.values():
             found = self._find(lst, texts, cands, digests)
@@ -106,7 +108,7 @@ class HotlistMatcher:
         return _as_equivalent(m, ci, cands[ci])
 
     def _find(self, lst: InstalledList, texts: list[str], cands: list[str],
-              digests: dict[str, tuple[U64, U64]]) -> tuple[int, Match] | None:
+              digests: dict[str, tuple[U64, NDArray[np.generic]]]) -> tuple[int, Match] | None:
         man, index = lst.manifest, lst.index
         if man.storage == "hmac":
             kid = man.hmac_key_id or ""
