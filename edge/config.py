@@ -233,7 +233,8 @@ class HotlistsConfig(_Section):
     hmac_key_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
     hmac_key: SecretStr | None = None
     max_staleness_s: float = Field(default=2 * 86400.0, gt=0)
-    max_payload_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
+    max_payload_bytes: int = Field(default=64 * 1024 * 1024, ge=1024,
+                                   description="largest list payload (1M hashed entries: ~29 MB)")
     skip: list[SkipRule] = Field(default_factory=list)
 
     @model_validator(mode="after")
