@@ -206,14 +206,14 @@ class HotlistSubscription(_Section):
     purpose: str = Field(pattern=r"^[a-z0-9_-]{1,32}$")
 
 
-class TrustedKey(_Section):
+class HotlistTrustedKey(_Section):
     """An Ed25519 public key (PEM) whose signatures on list manifests the node accepts."""
 
     id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
     file: Path
 
 
-class SkipRule(_Section):
+class HotlistSkip(_Section):
     """A known false alert at this node: never hit on this entry (for this read, if given)."""
 
     list_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
@@ -229,13 +229,13 @@ class HotlistsConfig(_Section):
     """
 
     lists: list[HotlistSubscription] = Field(default_factory=list)
-    trusted_keys: list[TrustedKey] = Field(default_factory=list)
+    trusted_keys: list[HotlistTrustedKey] = Field(default_factory=list)
     hmac_key_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
     hmac_key: SecretStr | None = None
     max_staleness_s: float = Field(default=2 * 86400.0, gt=0)
     max_payload_bytes: int = Field(default=64 * 1024 * 1024, ge=1024,
                                    description="largest list payload (1M hashed entries: ~29 MB)")
-    skip: list[SkipRule] = Field(default_factory=list)
+    skip: list[HotlistSkip] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _complete(self) -> HotlistsConfig:

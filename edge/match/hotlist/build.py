@@ -59,7 +59,7 @@ def read_list_csv(path: Path) -> list[CsvEntry]:
                     problems.append(f"line {lineno}: bad priority or expires")
                     continue
                 if not is_valid_plate(plate):
-                    problems.append(f"line {lineno}: bad plate {row.get('plate')!r}")
+                    problems.append(f"line {lineno}: bad plate (2 to 10 of A-Z, 0-9)")
                 elif not 1 <= len(ref.encode("utf-8")) <= 255:
                     problems.append(f"line {lineno}: entry_ref must be 1 to 255 bytes")
                 elif not 0 <= prio <= 255:
