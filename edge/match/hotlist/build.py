@@ -16,8 +16,10 @@ from edge.errors import BlacklistError
 from edge.match.hotlist.index import PlateHasher
 from edge.match.hotlist.manifest import Manifest
 from edge.match.hotlist.payload import Kind, Row, Storage, encode
-from edge.match.hotlist.sync import CHUNK_BYTES
 from edge.plates import canonical_plate, is_valid_plate
+
+CHUNK_BYTES = 256 * 1024
+"""Payload chunk size on ``.../data/{version}/{sha256}/{i}`` (the node accepts any size)."""
 
 
 @dataclass(frozen=True, slots=True)

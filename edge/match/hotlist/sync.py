@@ -35,11 +35,8 @@ from edge.match.hotlist.manifest import Manifest, open_envelope
 from edge.match.hotlist.matcher import HotlistMatcher, InstalledList, SkipRule
 from edge.match.hotlist.payload import decode
 from edge.match.hotlist.store import ListStore
-from edge.publish.base import MessageSource
 
 log = get_logger("hotlist")
-CHUNK_BYTES = 256 * 1024
-"""Payload chunk size used by the publisher (the node accepts any)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +145,9 @@ class HotlistManager:
     # -- transport -------------------------------------------------------------------
     def attach(self, source: object) -> None:
         """Subscribe on the node's broker connection (when it has one) and start the worker."""
+        # Imported here: the central-side tools use this package without the node's transport.
+        from edge.publish.base import MessageSource  # noqa: PLC0415
+
         if not isinstance(source, MessageSource):
             log.warning("lists_offline", reason="no broker connection: lists from disk only")
             return
