@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edge.errors import ListRefusedError
+from edge.match.hotlist.build import CsvEntry, build_payload
 from edge.match.hotlist.index import ListIndex, PlateHasher
 from edge.match.hotlist.payload import Row, decode, encode
 
@@ -69,3 +70,35 @@ def test_unsorted_hashed_keys_are_refused() -> None:
 def test_plate_hasher_is_hmac_sha256(key: bytes, plate: str) -> None:
     """The fast hasher gives exactly the first 128 bits of HMAC-SHA256 (RFC 2104)."""
     assert PlateHasher(key).digest(plate) == hmac.new(key, plate.encode(), "sha256").digest()[:16]
+
+
+ENTRIES = st.dictionaries(PLATES, st.sampled_from(["R1", "R2", "R3"]), max_size=15)
+
+
+@given(ENTRIES, ENTRIES, st.booleans())
+def test_delta_turns_the_old_list_into_the_new(old: dict[str, str], new: dict[str, str],
+                                               hashed: bool) -> None:
+    """Applying build_payload's delta to the old index gives exactly the new list."""
+    hasher = PlateHasher(b"k" * 32) if hashed else None
+    rows = [CsvEntry(p, r, 0, 0) for p, r in old.items()]
+    new_rows = [CsvEntry(p, r, 0, 0) for p, r in new.items()]
+    index = ListIndex.from_snapshot(decode(build_payload(rows, hasher)[1]))
+    index = index.apply_delta(decode(build_payload(new_rows, hasher, rows)[1]))
+    assert len(index) == len(new)
+    probe = sorted(set(old) | set(new))
+    found = (index.find_hashed(hasher.digests(probe)).tolist() if hasher
+             else index.find_clear(probe))
+    got = {p: index.entries.ref(r) for p, r in zip(probe, found, strict=True) if r >= 0}
+    assert got == new
+
+
+def test_keys_sharing_their_high_half_are_told_apart() -> None:
+    """Keys equal in their first 64 bits are found by their low half, also after a delta."""
+    hi = b"\x11" * 8
+    a, b, c = hi + b"\x02" * 8, hi + b"\x04" * 8, hi + b"\x03" * 8
+    index = ListIndex.from_snapshot(decode(encode("snapshot", "hmac", [Row(a, "A"), Row(b, "B")])))
+    index = index.apply_delta(decode(encode("delta", "hmac", [Row(c, "C")], [a])))
+    rows = index.find_hashed(a + b + c).tolist()
+    assert rows[0] == -1
+    assert [index.entries.ref(r) for r in rows[1:]] == ["B", "C"]
+    assert len(decode(index.to_payload()).adds) == 2  # still strictly ascending
