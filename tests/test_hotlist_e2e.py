@@ -123,3 +123,25 @@ def test_rotate_adds_a_key_and_prints_the_trust_set(
     out = capsys.readouterr().out
     assert (keys / "new.key").stat().st_mode & 0o777 == 0o600
     assert 'id = "old"' in out and 'id = "new"' in out
+
+
+def test_publish_can_clear_the_chunks_of_a_superseded_version(tmp_path: Path,
+                                                              broker: Broker) -> None:
+    """`publish --supersede` leaves only the new version's chunks retained on the broker."""
+    _cli("keygen", "--out", str(tmp_path / "keys"), "--key-id", "central-1")
+    _cli("keygen", "--hmac", "--out", str(tmp_path / "hmac.key"))
+    csv = tmp_path / "l.csv"
+    csv.write_text("plate,entry_ref\nAB123CD,E1\n")
+    _publish(tmp_path, broker.port, csv, 1)
+    stem = tmp_path / "out" / "stolen-it-v"
+    _cli("build", "--csv", str(csv), "--list-id", "stolen-it", "--purpose", "stolen",
+         "--version", "2", "--key-id", "central-1", "--out", str(tmp_path / "out"))
+    _cli("sign", f"{stem}2-snapshot.manifest.json", "--key",
+         str(tmp_path / "keys" / "central-1.key"))
+    _cli("publish", "--envelope", f"{stem}2-snapshot.signed.json", "--payload",
+         f"{stem}2-snapshot.bin", "--host", "127.0.0.1", "--port", str(broker.port),
+         "--tenant", "demo", "--supersede", f"{stem}1-snapshot.signed.json")
+    sub = Subscriber(broker.port, "anpr/v1/demo/bl/stolen-it/data/#")
+    retained = sub.wait_for(lambda m: m.retain, 2, timeout=2)
+    sub.close()
+    assert [m.topic.split("/")[6] for m in retained] == ["2"]

@@ -50,6 +50,9 @@ def register(sub: SubParsers) -> None:
     pub.add_argument("--ca", type=Path)
     pub.add_argument("--cert", type=Path)
     pub.add_argument("--key", type=Path)
+    pub.add_argument("--supersede", type=Path, action="append", default=[],
+                     help="envelope of an older version whose chunks to clear (repeat; never "
+                          "the snapshot a newer delta still builds on)")
     pub.set_defaults(func=_publish)
 
 
@@ -129,6 +132,7 @@ def _publish(args: argparse.Namespace) -> int:
     man = json.loads(build.manifest_bytes(envelope))
     build.publish(args.host, args.port, f"{args.prefix}/{args.tenant}/bl", str(man["list_id"]),
                   envelope, args.payload.read_bytes(), man["kind"] == "snapshot",
-                  tls_ca=args.ca, cert=args.cert, key=args.key)
+                  tls_ca=args.ca, cert=args.cert, key=args.key,
+                  supersede=[p.read_bytes() for p in args.supersede])
     print(f"published {args.payload.name} and its manifest to {args.host}:{args.port}")
     return 0

@@ -136,8 +136,12 @@ def chunks(payload: bytes) -> list[bytes]:
 def publish(host: str, port: int, topic_base: str, list_id: str, envelope: bytes,
             payload: bytes, snapshot: bool, timeout: float = 60.0,
             tls_ca: Path | None = None, cert: Path | None = None,
-            key: Path | None = None) -> None:
-    """Publish chunks then the manifest, all retained at QoS 1; wait for every PUBACK."""
+            key: Path | None = None, supersede: list[bytes] | None = None) -> None:
+    """Publish chunks then the manifest, all retained at QoS 1; wait for every PUBACK.
+
+    ``supersede``: envelopes of earlier versions whose retained chunks are cleared
+    afterwards (an empty retained message deletes one on the broker).
+    """
     import paho.mqtt.client as mqtt  # noqa: PLC0415 - only the publishing command needs it
     from paho.mqtt.enums import CallbackAPIVersion  # noqa: PLC0415
 
@@ -161,6 +165,10 @@ def publish(host: str, port: int, topic_base: str, list_id: str, envelope: bytes
         infos.append(client.publish(f"{base}/manifest", envelope, qos=1, retain=True))
         if snapshot:
             infos.append(client.publish(f"{base}/snapshot", envelope, qos=1, retain=True))
+        for old in supersede or []:
+            gone = json.loads(manifest_bytes(old))
+            infos += [client.publish(f"{base}/data/{gone['version']}/{gone['payload_sha256']}/{i}",
+                                     b"", qos=1, retain=True) for i in range(int(gone["chunks"]))]
         deadline = time.monotonic() + timeout
         for info in infos:
             info.wait_for_publish(max(0.1, deadline - time.monotonic()))
