@@ -170,7 +170,7 @@ def test_lookup_top3_with_variants(benchmark: BenchmarkFixture, big: bytes,
                                  "texts_looked_up": len(texts)})
     print(f"\nlookup of {len(texts)} texts: wall p99 {p99 * 1e6:.1f} us, "
           f"thread-CPU p50 {cpu_p50:.1f} us p99 {cpu_p99:.1f} us")
-    assert cpu_p99 <= 50
+    assert p99 <= 50e-6  # the target is wall-clock; on a busy shared machine see cpu_p99_us
 
 
 def delta_payload(big: bytes) -> bytes:
