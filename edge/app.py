@@ -31,6 +31,7 @@ from edge.errors import BlacklistError, ConfigError
 from edge.inference import ModelSpec, load_model_spec, make_session
 from edge.logs import get_logger
 from edge.match import DedupWindow, Matcher, PlainListMatcher
+from edge.match.hotlist import CompositeMatcher, HotlistManager, build_hotlists
 from edge.notify import Notifier
 from edge.ocr import FixedSlotOcr, Recogniser
 from edge.pipeline import AnalysisWorker, Publisher
@@ -66,9 +67,12 @@ def build_recogniser(cfg: OcrConfig, inference: InferenceConfig, base: Path) -> 
                         inference.warmup_runs)
 
 
-def build_matcher(settings: Settings, base: Path) -> Matcher:
-    """The plain list from config; refused when its purpose is not enabled here."""
+def build_matcher(settings: Settings, base: Path,
+                  hotlists: HotlistManager | None = None) -> Matcher:
+    """The plain list from config (refused when its purpose is not enabled), plus hotlists."""
     bl = settings.blacklist
+    if hotlists is not None and bl.file is None and not bl.entries:
+        return hotlists.matcher
     if bl.purpose not in settings.privacy.enabled_purposes:
         raise ConfigError([f"blacklist.purpose: '{bl.purpose}' is not in "
                            f"privacy.enabled_purposes {settings.privacy.enabled_purposes}"])
@@ -76,7 +80,7 @@ def build_matcher(settings: Settings, base: Path) -> Matcher:
     if len(matcher) == 0:
         raise BlacklistError("the plate list is empty: set blacklist.file or blacklist.entries")
     log.info("list_loaded", list_id=bl.list_id, version=bl.version, entries=len(matcher))
-    return matcher
+    return matcher if hotlists is None else CompositeMatcher((matcher, hotlists.matcher))
 
 
 class Node:
@@ -91,8 +95,11 @@ class Node:
         self.audit = AuditLog(resolve_path(self.base, settings.node.state_dir) / "audit.jsonl")
         self.detector = build_detector(settings.detector, settings.inference, self.base)
         self.recogniser = build_recogniser(settings.ocr, settings.inference, self.base)
-        self.matcher = build_matcher(settings, self.base)
+        self.hotlists = build_hotlists(settings, self.base, self.audit)
+        self.matcher = build_matcher(settings, self.base, self.hotlists)
         self.sink = sink or make_sink(settings, self.base)
+        if self.hotlists is not None:
+            self.hotlists.attach(self.sink)
         self.events: queue.Queue[Hit | None] = queue.Queue(maxsize=256)
         self.dedup = DedupWindow(settings.blacklist.dedup_window_s)
         self.captures: list[CaptureWorker] = []
@@ -165,6 +172,8 @@ class Node:
         self.publisher.join(timeout)
         self._stop.set()
         self.sink.close(timeout)
+        if self.hotlists is not None:
+            self.hotlists.close(timeout)
         self.report()
         self.audit.record("node_stopped", node=self.settings.node.id)
         log.info("node_stopped", node=self.settings.node.id)
@@ -189,3 +198,6 @@ class Node:
                      latency_p95_ms=round(1000 * float(lat[1]), 1),
                      reconnects=cap.stats.reconnects, published=self.publisher.published,
                      ts=round(time.time(), 3))
+        for st in self.hotlists.status() if self.hotlists is not None else ():
+            log.info("list_status", list_id=st.list_id, version=st.version, entries=st.entries,
+                     age_s=None if st.age_s is None else round(st.age_s), stale=st.stale)

@@ -13,6 +13,7 @@ from types import FrameType
 
 from edge import __version__
 from edge.commands import bench as bench_commands
+from edge.commands import hotlist as hotlist_commands
 from edge.commands import pki as pki_commands
 from edge.config import DetectorConfig, InferenceConfig, OcrConfig, load_settings
 from edge.errors import ConfigError, EdgeError
@@ -21,7 +22,7 @@ from edge.notify import Notifier
 
 # Command groups that live in their own module (edge/commands/). Each one adds
 # its sub-parsers and sets ``func`` on them; listed explicitly, never discovered.
-COMMAND_GROUPS = (pki_commands, bench_commands)
+COMMAND_GROUPS = (pki_commands, bench_commands, hotlist_commands)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -198,6 +198,60 @@ class LoggingConfig(_Section):
     metrics_interval_s: float = Field(default=60.0, gt=0)
 
 
+
+class HotlistSubscription(_Section):
+    """A signed list this node installs, and the purpose it must declare."""
+
+    list_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    purpose: str = Field(pattern=r"^[a-z0-9_-]{1,32}$")
+
+
+class HotlistTrustedKey(_Section):
+    """An Ed25519 public key (PEM) whose signatures on list manifests the node accepts."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    file: Path
+
+
+class HotlistSkip(_Section):
+    """A known false alert at this node: never hit on this entry (for this read, if given)."""
+
+    list_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    entry_ref: str = Field(min_length=1, max_length=255)
+    plate: str | None = Field(default=None, min_length=2, max_length=16)
+
+
+class HotlistsConfig(_Section):
+    """Signed, versioned lists received over MQTT (``anpr-edge hotlist`` builds them).
+
+    The HMAC key (64 hex characters) normally comes from the credential file
+    ``hotlists__hmac_key`` in ``$CREDENTIALS_DIRECTORY``, never from the TOML.
+    """
+
+    lists: list[HotlistSubscription] = Field(default_factory=list)
+    trusted_keys: list[HotlistTrustedKey] = Field(default_factory=list)
+    hmac_key_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    hmac_key: SecretStr | None = None
+    max_staleness_s: float = Field(default=2 * 86400.0, gt=0)
+    max_payload_bytes: int = Field(default=64 * 1024 * 1024, ge=1024,
+                                   description="largest list payload (1M hashed entries: ~29 MB)")
+    skip: list[HotlistSkip] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _complete(self) -> HotlistsConfig:
+        if self.lists and not self.trusted_keys:
+            raise ValueError("lists need at least one trusted_keys entry")
+        if (self.hmac_key is None) != (self.hmac_key_id is None):
+            raise ValueError("hmac_key and hmac_key_id go together")
+        if self.hmac_key is not None:
+            try:
+                key = bytes.fromhex(self.hmac_key.get_secret_value().strip())
+            except ValueError:
+                raise ValueError("hmac_key must be hexadecimal") from None
+            if len(key) < 16:
+                raise ValueError("hmac_key must be at least 16 bytes (32 hex characters)")
+        return self
+
 class Settings(BaseSettings):
     """The whole configuration tree of a node."""
 
@@ -220,6 +274,7 @@ class Settings(BaseSettings):
     outbox: OutboxConfig = Field(default_factory=OutboxConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    hotlists: HotlistsConfig = Field(default_factory=HotlistsConfig)
 
     @model_validator(mode="after")
     def _unique_cameras(self) -> Settings:

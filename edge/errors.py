@@ -69,3 +69,12 @@ class BenchError(EdgeError):
     """A benchmark could not be run, or a report file is missing or malformed."""
 
     exit_code = 11
+
+
+class ListRefusedError(BlacklistError):
+    """A signed list (manifest or payload) was refused; ``reason`` is a short code."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        self.reason = reason
+        self.detail = detail
+        super().__init__(f"list refused ({reason})" + (f": {detail}" if detail else ""))
