@@ -63,3 +63,9 @@ class AuditError(EdgeError):
     """The audit log cannot be written or read."""
 
     exit_code = 8
+
+
+class ProvisionError(EdgeError):
+    """A node could not be provisioned: a missing answer, a bad profile, an unwritable root."""
+
+    exit_code = 10
