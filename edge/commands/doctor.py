@@ -17,8 +17,8 @@ def register(sub: SubParsers) -> None:
                    help="config file (default: /etc/anpr-edge/config.toml under --root)")
     p.add_argument("--root", type=Path, default=Path("/"),
                    help="the node's files are staged under this directory")
-    p.add_argument("--base", type=Path, help="directory relative paths hang off (default: "
-                   "the working directory, as the service's WorkingDirectory)")
+    p.add_argument("--base", type=Path, help="directory relative paths (models/...) hang off; "
+                   "default: the installation (the service's WorkingDirectory)")
     p.add_argument("--skip", action="append", default=[],
                    help="skip a check group (models, providers, lists, disk, swap, journald, "
                    "clock, identity, broker, camera); repeat")
@@ -26,6 +26,13 @@ def register(sub: SubParsers) -> None:
     p.add_argument("--timeout", type=float, default=5.0, help="network timeout, seconds")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=_doctor)
+
+
+def _install_dir() -> Path:
+    """Where the running code is installed (PREFIX, or the repository checkout)."""
+    import edge  # noqa: PLC0415
+
+    return Path(edge.__file__).resolve().parent.parent
 
 
 def _doctor(args: argparse.Namespace) -> int:
@@ -39,7 +46,8 @@ def _doctor(args: argparse.Namespace) -> int:
     if unknown:
         raise SystemExit(f"doctor: unknown check group(s) {sorted(unknown)}")
     config = args.config or under(args.root, CONFIG_FILE)
-    results = diagnose(config, root=args.root, base=args.base, env=os.environ,
+    results = diagnose(config, root=args.root, base=args.base or _install_dir(),
+                       env=os.environ,
                        skip=frozenset(args.skip), camera_frames=args.frames,
                        timeout_s=args.timeout)
     ok = ready(results)
