@@ -137,7 +137,7 @@ class StallingSource:
 
 
 def _kind(msg: str) -> str:
-    return msg.split("\n")[0].split("=")[0]
+    return msg.split("\n", maxsplit=1)[0].split("=", maxsplit=1)[0]
 
 
 def test_watchdog_stops_when_the_camera_stalls(tmp_path: Path,
