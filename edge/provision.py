@@ -274,6 +274,7 @@ def provision(answers: Answers, root: Path) -> ProvisionResult:
     """Write config, identity and secrets under ``root``; validate; report the changes."""
     if not root.is_dir():
         raise ProvisionError(f"root directory does not exist: {root}")
+    root = root.resolve()
     data = render_config(answers)
     text = tomlout.dumps(data, header=(
         f"anpr-edge node {answers.node_id} (tenant {answers.tenant}), written by "

@@ -208,3 +208,13 @@ def test_missing_list_and_invalid_config(tmp_path: Path, tls_broker: TlsBroker) 
     config.write_text(config.read_text() + "\n[bogus]\nx = 1\n")
     only = diagnose(config, root=tmp_path / "root", base=ROOT, env={})
     assert [(x.name, x.status) for x in only] == [("config", "fail")]
+
+
+def test_relative_root_reads_the_staged_files(tmp_path: Path, tls_broker: TlsBroker,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--root stage` from another directory finds the staged list, not one under base."""
+    _node(tmp_path / "stage", tls_broker)
+    monkeypatch.chdir(tmp_path)
+    r = _run(Path("stage/etc/anpr-edge/config.toml"), Path("stage"),
+             skip=frozenset({"camera", "broker", "models"}))
+    assert r["list.plain"].status == "pass"

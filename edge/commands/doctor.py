@@ -57,8 +57,8 @@ def _doctor(args: argparse.Namespace) -> int:
             for r in results]}, indent=2))
     else:
         for r in results:
-            print(f"{r.status.upper():4}  {r.name:16} {r.detail}")
+            print(f"{r.status.upper():4}  {r.name:18} {r.detail}")
             if r.fix:
-                print(f"      {'':16} fix: {r.fix}")
+                print(f"      {'':18} fix: {r.fix}")
         print("READY" if ok else "NOT READY")
     return 0 if ok else 1

@@ -39,6 +39,7 @@ def diagnose(config_path: Path, root: Path = Path("/"), base: Path | None = None
              checks: Mapping[str, Check] | None = None, **options: object) -> list[CheckResult]:
     """Load the config and run every check not in ``skip``; a bad config stops there."""
     environ = dict(env or {})
+    root = root.resolve()  # host paths must not depend on base
     settings, result = check_config(config_path, root, environ)
     if settings is None:
         return [result]
