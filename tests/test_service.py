@@ -205,3 +205,30 @@ def test_daemon_sends_ready_only_after_start_up(tmp_path: Path) -> None:
     assert "READY" in kinds
     assert "WATCHDOG" not in kinds[:kinds.index("READY")]
     assert kinds[-1] == "STOPPING"
+
+
+MDWE_RUN = """
+import ctypes, mmap, sys
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.prctl(65, 1, 0, 0, 0) != 0:  # PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN (Linux >= 6.3)
+    sys.exit(77)
+try:
+    mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+    sys.exit(78)  # not enforced: the test would prove nothing
+except OSError:
+    pass
+from edge.cli import main
+sys.exit(main(["run", "--config", "firmware_config/demo.toml"]))
+"""
+
+
+def test_node_runs_without_writable_executable_memory() -> None:
+    """The demo under the kernel's W^X lock (what MemoryDenyWriteExecute=yes asks) still hits."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", MDWE_RUN], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=240, check=False)
+    if proc.returncode == 77:
+        pytest.skip("this kernel has no PR_SET_MDWE (Linux >= 6.3)")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    hits = [line for line in proc.stdout.splitlines() if '"plate"' in line]
+    assert len(hits) == 4

@@ -74,6 +74,7 @@ put_tree "$src/edge" "$dest/edge"
 put_tree "$src/firmware_config" "$dest/firmware_config"
 put_tree "$src/models" "$dest/models"
 put_tree "$src/tools/mosquitto" "$dest/tools/mosquitto"
+put "$src/systemd/jetson-anpr-edge.conf" "$dest/systemd/jetson-anpr-edge.conf" 0644
 put "$src/pyproject.toml" "$dest/pyproject.toml" 0644
 put "$src/README.md" "$dest/README.md" 0644
 
