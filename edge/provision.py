@@ -19,6 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+
 from edge import pki, tomlout
 from edge.config import Settings, load_settings
 from edge.errors import ConfigError, PkiError, ProvisionError
@@ -199,16 +203,11 @@ class _Writer:
         return path
 
 
-def _pem(obj: Any) -> bytes:
-    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
-
-    data: bytes = obj.public_bytes(serialization.Encoding.PEM)
-    return data
+def _pem(obj: x509.Certificate | x509.CertificateSigningRequest) -> bytes:
+    return obj.public_bytes(serialization.Encoding.PEM)
 
 
 def _key_pem(key: pki.PrivateKey) -> bytes:
-    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
-
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption())
 
@@ -232,17 +231,19 @@ def _identity(w: _Writer, answers: Answers, todo: list[str]) -> None:
         w.changes.append(Change(csr_path, "unchanged"))
     else:
         w.write(CSR_FILE, _pem(pki.make_csr(key, answers.node_id, answers.tenant)), 0o644)
-    if answers.ca_file is not None:
+    ca = pki.load_ca(answers.ca_dir) if answers.ca_dir is not None else None
+    if ca is not None:
+        w.write(CA_FILE, _pem(ca.cert), 0o644)
+    elif answers.ca_file is not None:
         w.write(CA_FILE, _read(answers.ca_file), 0o644)
     cert_path = under(w.root, CERT_FILE)
     cert_ok = False
     if cert_path.is_file():
         cert = pki.load_certificate(cert_path)
         cert_ok = (cert.public_key() == key.public_key()
-                   and pki.common_name(cert) == answers.node_id)
-    if answers.ca_dir is not None:
-        ca = pki.load_ca(answers.ca_dir)
-        w.write(CA_FILE, _pem(ca.cert), 0o644)
+                   and pki.common_name(cert) == answers.node_id
+                   and (ca is None or _issued_by(cert, ca.cert)))
+    if ca is not None:
         if cert_ok:
             w.changes.append(Change(cert_path, "unchanged"))
         else:
@@ -254,6 +255,14 @@ def _identity(w: _Writer, answers: Answers, todo: list[str]) -> None:
     if not under(w.root, CA_FILE).is_file():
         todo.append(f"put the fleet CA certificate at {under(w.root, CA_FILE)} "
                     "(or re-run with --ca-file)")
+
+
+def _issued_by(cert: x509.Certificate, ca: x509.Certificate) -> bool:
+    try:
+        cert.verify_directly_issued_by(ca)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
 
 
 def _read(path: Path) -> bytes:

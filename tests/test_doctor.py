@@ -48,9 +48,10 @@ def _by_name(results: list[CheckResult]) -> dict[str, CheckResult]:
     return {r.name: r for r in results}
 
 
-def _run(config: Path, root: Path, base: Path = ROOT, **kw: object) -> dict[str, CheckResult]:
-    return _by_name(diagnose(config, root=root, base=base, env={}, checks=SYNCED,
-                             camera_frames=20, timeout_s=3.0, **kw))  # type: ignore[arg-type]
+def _run(config: Path, root: Path, base: Path = ROOT, skip: frozenset[str] = frozenset(),
+         proc_swaps: Path = Path("/proc/swaps")) -> dict[str, CheckResult]:
+    return _by_name(diagnose(config, root=root, base=base, env={}, checks=SYNCED, skip=skip,
+                             camera_frames=20, timeout_s=3.0, proc_swaps=proc_swaps))
 
 
 def test_provisioned_node_passes_every_check(tmp_path: Path, tls_broker: TlsBroker,

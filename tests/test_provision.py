@@ -203,3 +203,15 @@ def test_profile_models_are_in_the_manifest(profile: str) -> None:
     manifest = ROOT / s.detector.manifest
     assert load_model_spec(manifest, s.detector.name, "detector").path.is_file()
     assert load_model_spec(manifest, s.ocr.name, "ocr").path.is_file()
+
+
+def test_new_lab_ca_reissues_the_certificate(tmp_path: Path, lab_ca: Path) -> None:
+    """Re-run with another CA: same key, certificate and ca.pem from the new CA."""
+    provision(_answers(ca_dir=lab_ca), tmp_path)
+    other = tmp_path / "other-ca"
+    pki.save_ca(pki.make_ca("second CA"), other)
+    result = provision(_answers(ca_dir=other), tmp_path / ".")
+    etc = tmp_path / "etc/anpr-edge"
+    cert = pki.load_certificate(etc / "node.pem")
+    cert.verify_directly_issued_by(pki.load_certificate(other / "ca.crt"))
+    assert {c.path.name: c.action for c in result.changes}["node.key"] == "unchanged"

@@ -36,7 +36,8 @@ CHECKS: dict[str, Check] = {
 
 def diagnose(config_path: Path, root: Path = Path("/"), base: Path | None = None,
              env: Mapping[str, str] | None = None, skip: frozenset[str] = frozenset(),
-             checks: Mapping[str, Check] | None = None, **options: object) -> list[CheckResult]:
+             checks: Mapping[str, Check] | None = None, camera_frames: int = 40,
+             timeout_s: float = 5.0, proc_swaps: Path = Path("/proc/swaps")) -> list[CheckResult]:
     """Load the config and run every check not in ``skip``; a bad config stops there."""
     environ = dict(env or {})
     root = root.resolve()  # host paths must not depend on base
@@ -44,6 +45,7 @@ def diagnose(config_path: Path, root: Path = Path("/"), base: Path | None = None
     if settings is None:
         return [result]
     ctx = DoctorContext(settings=settings, config_path=config_path, root=root,
-                        base=base or Path.cwd(), env=environ, **options)  # type: ignore[arg-type]
+                        base=base or Path.cwd(), env=environ, camera_frames=camera_frames,
+                        timeout_s=timeout_s, proc_swaps=proc_swaps)
     chosen = tuple(c for name, c in (checks or CHECKS).items() if name not in skip)
     return [result, *run_checks(ctx, chosen)]
