@@ -305,10 +305,11 @@ def provision(answers: Answers, root: Path) -> ProvisionResult:
         _identity(w, answers, todo)
     except PkiError as exc:
         raise ProvisionError(str(exc)) from exc
-    extra: list[str] = []
     if answers.mqtt_password is not None:
         w.write(CREDENTIALS_DIR / "mqtt__password", answers.mqtt_password.encode(), 0o600)
-        extra.append("mqtt__password")
+    # Every secret already placed stays loaded: a re-run without the flag keeps it.
+    extra = sorted(p.name for p in under(root, CREDENTIALS_DIR).iterdir()
+                   if p.is_file() and p.name != KEY_NAME and not p.name.startswith("."))
     _credentials_dropin(w, extra)
     w.mkdir(STATE_DIR, 0o700)
     bl = settings.blacklist

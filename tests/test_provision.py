@@ -114,6 +114,9 @@ def test_password_goes_to_credentials_not_config(tmp_path: Path) -> None:
     s = load_settings(tmp_path / "etc/anpr-edge/config.toml",
                       env={"CREDENTIALS_DIRECTORY": str(cred.parent)})
     assert s.mqtt.password is not None and s.mqtt.password.get_secret_value() == "s3cret-pw"
+    provision(_answers(), tmp_path)  # a later run without the password keeps it loaded
+    assert "LoadCredential=mqtt__password:" in dropin.read_text()
+    assert cred.read_text() == "s3cret-pw"
 
 
 def test_missing_answers_fail_with_exit_code_10(tmp_path: Path,
