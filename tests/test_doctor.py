@@ -15,6 +15,7 @@ from edge.doctor import CheckResult, ready
 from edge.doctor.checks import clock_check
 from edge.doctor.run import CHECKS, diagnose
 from edge.provision import Answers, provision
+from tests.mosquitto import Broker
 from tests.tls_broker import TlsBroker
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -219,3 +220,15 @@ def test_relative_root_reads_the_staged_files(tmp_path: Path, tls_broker: TlsBro
     r = _run(Path("stage/etc/anpr-edge/config.toml"), Path("stage"),
              skip=frozenset({"camera", "broker", "models"}))
     assert r["list.plain"].status == "pass"
+
+
+def test_plain_mqtt_port_is_not_mistaken_for_a_refused_certificate(
+        tmp_path: Path, tls_broker: TlsBroker, broker: Broker) -> None:
+    """Pointing a TLS node at a plain-MQTT port names the port, not the certificate."""
+    config = _node(tmp_path / "root", tls_broker)
+    config.write_text(config.read_text().replace(f"port = {tls_broker.port}",
+                                                 f"port = {broker.port}"))
+    r = _run(config, tmp_path / "root", skip=frozenset({"camera"}))
+    assert r["broker.tls"].status == "fail"
+    assert "refused our certificate" not in r["broker.tls"].detail
+    assert "8883" in r["broker.tls"].fix

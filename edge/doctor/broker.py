@@ -87,12 +87,16 @@ def _tls_probe(ctx: DoctorContext, host: str, port: int) -> list[CheckResult]:
                        f"mqtt.tls.ca_file ({ca}) must be the CA that signed the broker's "
                        "certificate; get the fleet CA from the control room")]
     except ssl.SSLError as exc:
-        return [failed("broker.tls", f"broker refused our certificate: {exc.reason}",
-                       "the node certificate must be signed by the CA the broker trusts; "
-                       "send node.csr to the control room and install the certificate")]
+        # A TLS alert from the broker after our certificate went over: it refused it.
+        if "ALERT" in str(exc.reason):
+            return [failed("broker.tls", f"broker refused our certificate: {exc.reason}",
+                           "the node certificate must be signed by the CA the broker trusts; "
+                           "send node.csr to the control room and install the certificate")]
+        return [failed("broker.tls", f"TLS handshake with {host}:{port} failed: {exc.reason}",
+                       "check that this port speaks MQTT over TLS (usually 8883, not 1883)")]
     except OSError as exc:
         return [failed("broker.tls", f"TLS with {host}:{port} failed: {exc}",
-                       "check the broker port speaks TLS (8883)")]
+                       "check that this port speaks MQTT over TLS (usually 8883, not 1883)")]
     return [passed("broker.tls", f"{version}: broker certificate trusted, ours accepted")]
 
 
