@@ -87,7 +87,9 @@ LAUNCHER
 
 sed "s|/opt/anpr-edge|$prefix|g" "$src/systemd/anpr-edge.service" \
     | put_text "$r/etc/systemd/system/anpr-edge.service" 0644
+before=$changed; changed=0
 put "$src/systemd/journald-anpr-edge.conf" "$r/etc/systemd/journald.conf.d/anpr-edge.conf" 0644
+journald_changed=$changed; changed=$((before | changed))
 put "$src/systemd/sysusers-anpr-edge.conf" "$r/etc/sysusers.d/anpr-edge.conf" 0644
 put "$src/systemd/tmpfiles-anpr-edge.conf" "$r/etc/tmpfiles.d/anpr-edge.conf" 0644
 mkdir -p "$r/etc/anpr-edge/credentials"
@@ -121,8 +123,8 @@ if [ -z "$r" ] && [ -d /run/systemd/system ]; then
     systemd-sysusers /etc/sysusers.d/anpr-edge.conf
     systemd-tmpfiles --create /etc/tmpfiles.d/anpr-edge.conf
     systemctl daemon-reload
-    if [ "$changed" = 1 ]; then
-        systemctl restart systemd-journald
+    if [ "$journald_changed" = 1 ]; then
+        systemctl restart systemd-journald   # Storage=volatile takes effect on restart
     fi
     echo "activated users, tmpfiles and units"
 else
