@@ -35,6 +35,7 @@ from edge.notify import Notifier
 from edge.ocr import FixedSlotOcr, Recogniser
 from edge.pipeline import AnalysisWorker, Publisher
 from edge.publish import EventSink, make_sink
+from edge.tuning import apply_opencv_threads
 from edge.types import Hit
 
 log = get_logger("node")
@@ -85,6 +86,7 @@ class Node:
                  sink: EventSink | None = None, notifier: Notifier | None = None) -> None:
         self.settings = settings
         self.notifier = notifier or Notifier({})
+        apply_opencv_threads()
         self.base = base or Path.cwd()
         self.audit = AuditLog(resolve_path(self.base, settings.node.state_dir) / "audit.jsonl")
         self.detector = build_detector(settings.detector, settings.inference, self.base)

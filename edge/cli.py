@@ -12,6 +12,7 @@ from pathlib import Path
 from types import FrameType
 
 from edge import __version__
+from edge.commands import bench as bench_commands
 from edge.commands import doctor as doctor_commands
 from edge.commands import pki as pki_commands
 from edge.commands import provision as provision_commands
@@ -22,7 +23,7 @@ from edge.notify import Notifier
 
 # Command groups that live in their own module (edge/commands/). Each one adds
 # its sub-parsers and sets ``func`` on them; listed explicitly, never discovered.
-COMMAND_GROUPS = (pki_commands, provision_commands, doctor_commands)
+COMMAND_GROUPS = (pki_commands, bench_commands, provision_commands, doctor_commands)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -65,6 +65,12 @@ class AuditError(EdgeError):
     exit_code = 8
 
 
+class BenchError(EdgeError):
+    """A benchmark could not be run, or a report file is missing or malformed."""
+
+    exit_code = 11
+
+
 class ProvisionError(EdgeError):
     """A node could not be provisioned: a missing answer, a bad profile, an unwritable root."""
 

@@ -9,6 +9,7 @@ import cv2
 
 from edge.capture.base import SourceFrame
 from edge.errors import CaptureError
+from edge.tuning import decode_threads
 from edge.types import as_image
 
 
@@ -54,7 +55,8 @@ class OpenCVSource:
 
     def _capture(self) -> cv2.VideoCapture:
         params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, self.open_timeout_ms,
-                  cv2.CAP_PROP_READ_TIMEOUT_MSEC, self.read_timeout_ms]
+                  cv2.CAP_PROP_READ_TIMEOUT_MSEC, self.read_timeout_ms,
+                  cv2.CAP_PROP_N_THREADS, decode_threads()]
         if self.kind == "gstreamer":
             if not gstreamer_available():
                 raise CaptureError("this OpenCV build has no GStreamer support; on Jetson use "
