@@ -151,8 +151,10 @@ class Node:
             elif analysed != seen:
                 self.notifier.watchdog()
             else:
-                down = [c.camera_id for c in self.captures if not c.stats.up]
-                self.notifier.status(f"no frames analysed; cameras down: {down}")
+                # No WATCHDOG=1 here: systemd restarts the node if this lasts WatchdogSec.
+                why = "; ".join(f"{c.camera_id} {c.stats.last_error or 'stalled'}"
+                                for c in self.captures)
+                self.notifier.status(f"no frames analysed: {why}")
             seen = analysed
             stop.wait(1.0)
 

@@ -13,8 +13,10 @@ from types import FrameType
 
 from edge import __version__
 from edge.commands import bench as bench_commands
+from edge.commands import doctor as doctor_commands
 from edge.commands import hotlist as hotlist_commands
 from edge.commands import pki as pki_commands
+from edge.commands import provision as provision_commands
 from edge.config import DetectorConfig, InferenceConfig, OcrConfig, load_settings
 from edge.errors import ConfigError, EdgeError
 from edge.logs import configure_logging, get_logger
@@ -22,7 +24,8 @@ from edge.notify import Notifier
 
 # Command groups that live in their own module (edge/commands/). Each one adds
 # its sub-parsers and sets ``func`` on them; listed explicitly, never discovered.
-COMMAND_GROUPS = (pki_commands, bench_commands, hotlist_commands)
+COMMAND_GROUPS = (pki_commands, bench_commands, hotlist_commands, provision_commands,
+                  doctor_commands)
 
 
 def _parser() -> argparse.ArgumentParser:

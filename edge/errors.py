@@ -78,3 +78,9 @@ class ListRefusedError(BlacklistError):
         self.reason = reason
         self.detail = detail
         super().__init__(f"list refused ({reason})" + (f": {detail}" if detail else ""))
+
+
+class ProvisionError(EdgeError):
+    """A node could not be provisioned: a missing answer, a bad profile, an unwritable root."""
+
+    exit_code = 10
