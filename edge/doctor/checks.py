@@ -190,6 +190,8 @@ def check_plain_list(ctx: DoctorContext) -> list[CheckResult]:
     from edge.match import PlainListMatcher  # noqa: PLC0415
 
     bl = ctx.settings.blacklist
+    if bl.file is None and not bl.entries and ctx.settings.hotlists.lists:
+        return []  # signed lists only: check_hotlists covers them
     fix = "install the list from the control room (anpr-edge provision --list FILE)"
     age = ""
     if bl.file is not None:
@@ -212,8 +214,44 @@ def check_plain_list(ctx: DoctorContext) -> list[CheckResult]:
     return [passed("list.plain", detail)]
 
 
-# Plate-list checks: a hotlist backend appends its own (freshness of the signed manifest).
-LIST_CHECKS: tuple[Check, ...] = (check_plain_list,)
+def check_hotlists(ctx: DoctorContext) -> list[CheckResult]:
+    """Every subscribed signed list is installed on disk, unexpired and fresh."""
+    from edge.match.hotlist.store import InstalledState  # noqa: PLC0415
+
+    s = ctx.settings
+    root = ctx.host_path(s.node.state_dir) / "lists"
+    fix = ("check that the broker delivers anpr/v1/{tenant}/bl/{list}/manifest to this node "
+           "(ACL, trusted key in [[hotlists.trusted_keys]]) and read the 'list_refused' "
+           "records of the audit log")
+    out: list[CheckResult] = []
+    now = time.time()
+    for sub in s.hotlists.lists:
+        name = f"list.{sub.list_id}"
+        state_file = root / sub.list_id / "current.json"
+        try:
+            state = InstalledState.model_validate_json(state_file.read_bytes())
+        except FileNotFoundError:
+            out.append(failed(name, f"signed list '{sub.list_id}' is not installed "
+                                    f"({state_file} missing)", fix))
+            continue
+        except (OSError, ValueError) as exc:
+            out.append(failed(name, f"signed list '{sub.list_id}' unreadable: {exc}", fix))
+            continue
+        m = state.manifest
+        age_s = now - m.created_at.timestamp()
+        detail = (f"list '{sub.list_id}' v{m.version} ({m.purpose}), {m.entries} entries, "
+                  f"made {age_s / 3600:.1f} h ago")
+        if now >= m.expires_at.timestamp():
+            out.append(warned(name, detail + ": expired (still in force, reported stale)", fix))
+        elif age_s > s.hotlists.max_staleness_s:
+            out.append(warned(name, detail + ": older than hotlists.max_staleness_s", fix))
+        else:
+            out.append(passed(name, detail))
+    return out
+
+
+# Plate-list checks, one per list backend.
+LIST_CHECKS: tuple[Check, ...] = (check_plain_list, check_hotlists)
 
 
 def check_lists(ctx: DoctorContext) -> list[CheckResult]:
