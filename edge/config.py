@@ -65,6 +65,8 @@ class CameraConfig(_Section):
     read_timeout_s: float = Field(default=5.0, gt=0)
     reconnect_initial_s: float = Field(default=1.0, gt=0)
     reconnect_max_s: float = Field(default=30.0, gt=0)
+    watchdog_s: float = Field(default=20.0, gt=0,
+                              description="restart the source after this long without a frame")
 
     @model_validator(mode="after")
     def _backoff_order(self) -> CameraConfig:
@@ -198,6 +200,30 @@ class LoggingConfig(_Section):
     metrics_interval_s: float = Field(default=60.0, gt=0)
 
 
+class MotionConfig(_Section):
+    """Motion gate and frame budget: the detector runs only where and when something moves."""
+
+    enabled: bool = True
+    downscale_width: int = Field(default=160, ge=32, le=1920)
+    threshold: int = Field(default=25, ge=1, le=255, description="grey-level change that counts")
+    min_area: float = Field(default=0.002, ge=0, le=1,
+                            description="fraction of the (masked) frame that must change")
+    background_alpha: float = Field(default=0.05, gt=0, le=1,
+                                    description="running-average update rate of the background")
+    hold_s: float = Field(default=0.5, ge=0, description="keep analysing this long after motion")
+    pad: float = Field(default=0.15, ge=0, le=1,
+                       description="padding around the moving region, fraction of frame size")
+    crop_to_motion: bool = Field(default=True,
+                                 description="run the detector on the moving region only")
+    roi: list[list[tuple[float, float]]] = Field(
+        default_factory=list,
+        description="region-of-interest polygons, points as (x, y) fractions of the frame")
+    mask_file: Path | None = Field(default=None,
+                                   description="grey image: non-zero pixels are watched")
+    max_frame_age_s: float = Field(default=1.0, gt=0,
+                                   description="live frames older than this are skipped")
+
+
 class Settings(BaseSettings):
     """The whole configuration tree of a node."""
 
@@ -220,6 +246,7 @@ class Settings(BaseSettings):
     outbox: OutboxConfig = Field(default_factory=OutboxConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    motion: MotionConfig = Field(default_factory=MotionConfig)
 
     @model_validator(mode="after")
     def _unique_cameras(self) -> Settings:
