@@ -26,6 +26,11 @@ FormatCheck = Callable[[str], str]
 
 # Weight of text similarity next to overlap when ranking track/read pairs.
 TEXT_WEIGHT = 0.25
+# Without overlap, a read still joins a track when its text is this similar and its
+# centre is within NEAR box widths of the prediction: a fast vehicle's second frame,
+# before the track has a velocity.
+SAME_TEXT = 0.7
+NEAR = 1.5
 
 
 def sharpness(crop: Image) -> float:
@@ -46,6 +51,15 @@ def text_similarity(a: str, b: str) -> float:
     if not a or not b:
         return 0.0
     return SequenceMatcher(None, a, b).ratio()
+
+
+def _near(a: Box, b: Box) -> bool:
+    """Centres within NEAR widths of ``a`` (and sizes alike): plausibly the same plate."""
+    dx = (a.x1 + a.x2 - b.x1 - b.x2) / 2
+    dy = (a.y1 + a.y2 - b.y1 - b.y2) / 2
+    size = max(a.width, 1.0)
+    alike = 0.5 <= max(b.width, 1.0) / size <= 2.0
+    return alike and (dx * dx + dy * dy) ** 0.5 <= NEAR * size
 
 
 @dataclass(slots=True)
@@ -158,9 +172,10 @@ class PlateTracker:
             pred = t.predicted(frame.pts)
             for ri, fr in enumerate(reads):
                 iou = max(pred.iou(fr.detection.box), t.box.iou(fr.detection.box))
-                if iou < self.config.iou_threshold:
-                    continue
                 sim = text_similarity(t.last_text(), fr.read.text)
+                if iou < self.config.iou_threshold and not (
+                        sim >= SAME_TEXT and _near(pred, fr.detection.box)):
+                    continue
                 pairs.append((iou + TEXT_WEIGHT * sim, ti, ri))
         pairs.sort(reverse=True)
         used_t: set[int] = set()
