@@ -102,7 +102,8 @@ class Node:
                                                cam.reconnect_max_s, cam.watchdog_s))
             self.analysers.append(AnalysisWorker(cam, settings, frames, self.detector,
                                                  self.recogniser, self.matcher, self.dedup,
-                                                 self.events, live=source.live))
+                                                 self.events, live=source.live,
+                                                 base=self.base))
         self.publisher = Publisher(settings, self.sink, self.events)
         self._stop = threading.Event()
         self._metrics = threading.Thread(target=self._report_loop, name="metrics", daemon=True)

@@ -223,6 +223,15 @@ class MotionConfig(_Section):
     max_frame_age_s: float = Field(default=1.0, gt=0,
                                    description="live frames older than this are skipped")
 
+    @model_validator(mode="after")
+    def _polygons(self) -> MotionConfig:
+        for poly in self.roi:
+            if len(poly) < 3:
+                raise ValueError("each roi polygon needs at least 3 points")
+            if any(not (0 <= x <= 1 and 0 <= y <= 1) for x, y in poly):
+                raise ValueError("roi points are (x, y) fractions of the frame, 0..1")
+        return self
+
 
 class Settings(BaseSettings):
     """The whole configuration tree of a node."""

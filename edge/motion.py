@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from edge.config import MotionConfig
+from edge.config import MotionConfig, resolve_path
 from edge.errors import ConfigError
 from edge.types import Box, Image
 
@@ -34,30 +34,39 @@ class MotionResult:
     changed: float
 
 
+def load_mask_image(path: Path) -> Mask:
+    """The grey mask image; ConfigError when it cannot be read."""
+    img = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    if img is None:
+        raise ConfigError([f"motion.mask_file: cannot read image {path}"])
+    return np.asarray(img, np.uint8)
+
+
 def roi_mask(width: int, height: int, polygons: list[list[tuple[float, float]]],
-             mask_file: Path | None = None) -> Mask | None:
+             mask_image: Mask | None = None) -> Mask | None:
     """The watched area at ``width`` x ``height`` (255 = watched); None watches everything."""
     mask: Mask | None = None
-    if mask_file is not None:
-        img = cv2.imread(str(mask_file), cv2.IMREAD_GRAYSCALE)
-        if img is None:
-            raise ConfigError([f"motion.mask_file: cannot read image {mask_file}"])
-        resized = cv2.resize(img, (width, height), interpolation=cv2.INTER_NEAREST)
+    if mask_image is not None:
+        resized = cv2.resize(mask_image, (width, height), interpolation=cv2.INTER_NEAREST)
         mask = np.where(resized > 0, 255, 0).astype(np.uint8)
     if polygons:
         poly_mask = np.zeros((height, width), np.uint8)
         for poly in polygons:
             pts = np.array([[x * width, y * height] for x, y in poly], np.int32)
             cv2.fillPoly(poly_mask, [pts], 255)
-        mask = poly_mask if mask is None else np.asarray(cv2.bitwise_and(mask, poly_mask), np.uint8)
+        mask = poly_mask if mask is None else np.asarray(cv2.bitwise_and(mask, poly_mask),
+                                                         np.uint8)
     return mask
 
 
 class MotionGate:
     """Frame differencing against a running-average background on a small grey frame."""
 
-    def __init__(self, config: MotionConfig) -> None:
+    def __init__(self, config: MotionConfig, base: Path | None = None) -> None:
         self.config = config
+        # Read the mask now, so a bad path stops the node at start (exit code 2).
+        self._mask_image = (load_mask_image(resolve_path(base or Path.cwd(), config.mask_file))
+                            if config.mask_file is not None else None)
         self._bg: npt.NDArray[np.float32] | None = None
         self._mask: Mask | None = None
         self._masked_px = 1
@@ -73,7 +82,7 @@ class MotionGate:
         sh = max(1, round(h * sw / w))
         self._shape = (h, w)
         self._scale = w / sw
-        self._mask = roi_mask(sw, sh, self.config.roi, self.config.mask_file)
+        self._mask = roi_mask(sw, sh, self.config.roi, self._mask_image)
         self._masked_px = int(np.count_nonzero(self._mask)) if self._mask is not None else sw * sh
         self._masked_px = max(1, self._masked_px)
         self._bg = None

@@ -11,6 +11,7 @@ import queue
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from edge.capture.base import FrameQueue
 from edge.config import CameraConfig, Settings
@@ -81,7 +82,7 @@ class AnalysisWorker(threading.Thread):
     def __init__(self, camera: CameraConfig, settings: Settings, frames: FrameQueue,
                  detector: Detector, recogniser: Recogniser, matcher: Matcher,
                  dedup: DedupWindow, events: queue.Queue[Hit | None], live: bool = False,
-                 format_check: FormatCheck | None = None) -> None:
+                 format_check: FormatCheck | None = None, base: Path | None = None) -> None:
         super().__init__(name=f"analyse-{camera.id}", daemon=True)
         self.camera = camera
         self.settings = settings
@@ -94,7 +95,7 @@ class AnalysisWorker(threading.Thread):
         self.tracker = PlateTracker(camera.id, settings.tracking, settings.ocr.min_chars,
                                     format_check)
         self.live = live
-        self.gate = MotionGate(settings.motion) if settings.motion.enabled else None
+        self.gate = MotionGate(settings.motion, base) if settings.motion.enabled else None
         self.stats = StageStats()
         self._rates = _RateMeter()
         self._halt = threading.Event()

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import queue
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
 from edge.app import build_detector, build_recogniser
 from edge.capture.base import FrameQueue
 from edge.config import CameraConfig, MotionConfig, Settings
 from edge.detect import Detector
+from edge.errors import ConfigError
+from edge.match.base import DedupWindow
 from edge.motion import MotionGate
+from edge.pipeline import AnalysisWorker
 from edge.types import Detection, Frame, Image
 from edge.video_eval import evaluate_clip
 
@@ -117,3 +123,73 @@ def detector_counting() -> CountingDetector:
     """The shipped detector behind a call counter."""
     s = Settings(cameras=[CameraConfig(source="file", uri="x.mp4")])
     return CountingDetector(build_detector(s.detector, s.inference, ROOT))
+
+
+class _NoPlates:
+    """A detector that finds nothing (counting calls) and a reader never called."""
+
+    calls = 0
+
+    def detect(self, image: Image) -> list[Detection]:
+        """Nothing here."""
+        self.calls += 1
+        return []
+
+    def read(self, crops: object) -> list[object]:
+        """Never reached without detections."""
+        raise AssertionError("no crops expected")
+
+
+def _live_worker(det: _NoPlates, frames: FrameQueue) -> AnalysisWorker:
+    settings = Settings(cameras=[CameraConfig(source="rtsp", uri="rtsp://x")],
+                        motion=MotionConfig(max_frame_age_s=0.5))
+    return AnalysisWorker(settings.cameras[0], settings, frames, det, det,  # type: ignore[arg-type]
+                          _Never(), DedupWindow(0.0), queue.Queue(), live=True)
+
+
+class _Never:
+    """A matcher that never matches."""
+
+    def match(self, vehicle: object) -> None:
+        """No list."""
+
+
+def test_stale_live_frames_are_skipped_and_reported_as_dropped() -> None:
+    """A live frame older than max_frame_age_s is not analysed; the drop shows in rates."""
+    det = _NoPlates()
+    frames = FrameQueue(4)
+    worker = _live_worker(det, frames)
+    img = np.zeros((360, 640, 3), np.uint8)
+    worker.rates()
+    worker.process(Frame("cam0", 0, 0.0, time.monotonic() - 5.0, time.time(), img))
+    worker.process(Frame("cam0", 1, 0.1, time.monotonic(), time.time(), img))
+    assert worker.stats.stale == 1 and worker.stats.frames == 1 and det.calls == 1
+    rates = worker.rates()
+    assert rates.dropped_fps > 0 and rates.analysed_fps > 0
+
+
+def test_mask_file_limits_the_watched_area(tmp_path: Path) -> None:
+    """A mask image (non-zero = watched) hides motion in its black part."""
+    mask = np.zeros((36, 64), np.uint8)
+    mask[:, :32] = 255
+    cv2.imwrite(str(tmp_path / "mask.png"), mask)
+    rng = np.random.default_rng(5)
+    gate = MotionGate(MotionConfig(hold_s=0.0, mask_file=Path("mask.png")), base=tmp_path)
+    for i in range(5):
+        gate.update(_road(rng), i / 10)
+    assert not gate.update(_with_car(_road(rng), 450), 0.5).moving
+    assert gate.update(_with_car(_road(rng), 100), 0.6).moving
+
+
+def test_unreadable_mask_file_is_a_config_error(tmp_path: Path) -> None:
+    """A mask path that is not an image stops the node at start, naming the field."""
+    with pytest.raises(ConfigError, match=r"motion\.mask_file"):
+        MotionGate(MotionConfig(mask_file=tmp_path / "missing.png"))
+
+
+def test_roi_points_must_be_frame_fractions() -> None:
+    """ROI polygons are validated: at least 3 points, coordinates within 0..1."""
+    with pytest.raises(ValidationError):
+        MotionConfig(roi=[[(0.0, 0.0), (1.0, 0.0)]])
+    with pytest.raises(ValidationError):
+        MotionConfig(roi=[[(0.0, 0.0), (640.0, 0.0), (640.0, 360.0)]])
