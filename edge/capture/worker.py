@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 
 from edge.capture.base import FrameQueue, FrameSource
 from edge.errors import CaptureError
@@ -18,6 +19,7 @@ from edge.logs import get_logger
 from edge.types import Frame
 
 log = get_logger("capture")
+FPS_WINDOW_S = 5.0
 
 
 @dataclass(slots=True)
@@ -30,8 +32,8 @@ class CaptureStats:
     last_error: str | None = None
     downs: int = 0
     watchdog_restarts: int = 0
-    fps: float = 0.0
     last_frame_t: float | None = None
+    recent: deque[float] = field(default_factory=lambda: deque(maxlen=1024))
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +77,19 @@ class CaptureWorker(threading.Thread):
         """Ask the thread to finish after the current frame."""
         self._halt.set()
 
+    def fps(self, window_s: float = FPS_WINDOW_S) -> float:
+        """Frames per second over the last ``window_s`` (0 for a camera that stopped)."""
+        now = time.monotonic()
+        stamps = [t for t in tuple(self.stats.recent) if now - t <= window_s]
+        if len(stamps) < 2:
+            return 0.0
+        return (len(stamps) - 1) / max(now - stamps[0], 1e-6)
+
     def health(self) -> CameraHealth:
         """A snapshot for health reporting."""
         s = self.stats
         age = None if s.last_frame_t is None else round(time.monotonic() - s.last_frame_t, 3)
-        return CameraHealth(self.camera_id, s.up, round(s.fps, 2), self.queue.dropped,
+        return CameraHealth(self.camera_id, s.up, round(self.fps(), 2), self.queue.dropped,
                             s.reconnects, age)
 
     def _stalled(self) -> bool:
@@ -153,10 +163,7 @@ class CaptureWorker(threading.Thread):
         return index
 
     def _tick(self, now: float) -> None:
-        last = self.stats.last_frame_t
-        if last is not None and now > last:
-            inst = 1.0 / (now - last)
-            self.stats.fps = inst if self.stats.fps == 0 else 0.9 * self.stats.fps + 0.1 * inst
+        self.stats.recent.append(now)
         self.stats.last_frame_t = now
 
     def _up(self) -> None:
