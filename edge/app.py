@@ -17,7 +17,7 @@ import numpy as np
 from edge import __version__
 from edge.audit import AuditLog
 from edge.capture import FrameQueue, make_source
-from edge.capture.worker import CaptureWorker
+from edge.capture.worker import CameraHealth, CaptureWorker
 from edge.config import (
     DetectorConfig,
     InferenceConfig,
@@ -106,11 +106,13 @@ class Node:
         self.analysers: list[AnalysisWorker] = []
         for cam in settings.cameras:
             frames = FrameQueue(cam.queue_size)
-            self.captures.append(CaptureWorker(cam.id, make_source(cam, self.base), frames,
-                                               cam.reconnect_initial_s, cam.reconnect_max_s))
+            source = make_source(cam, self.base)
+            self.captures.append(CaptureWorker(cam.id, source, frames, cam.reconnect_initial_s,
+                                               cam.reconnect_max_s, cam.watchdog_s))
             self.analysers.append(AnalysisWorker(cam, settings, frames, self.detector,
                                                  self.recogniser, self.matcher, self.dedup,
-                                                 self.events))
+                                                 self.events, live=source.live,
+                                                 base=self.base))
         self.publisher = Publisher(settings, self.sink, self.events)
         self._stop = threading.Event()
         self._metrics = threading.Thread(target=self._report_loop, name="metrics", daemon=True)
@@ -180,6 +182,10 @@ class Node:
         self.audit.record("node_stopped", node=self.settings.node.id)
         log.info("node_stopped", node=self.settings.node.id)
 
+    def camera_health(self) -> tuple[CameraHealth, ...]:
+        """Each camera's up/down state, frame rate, drops and reconnects, for health."""
+        return tuple(c.health() for c in self.captures)
+
     def _report_loop(self) -> None:
         while not self._stop.wait(self.settings.logging.metrics_interval_s):
             self.report()
@@ -190,15 +196,20 @@ class Node:
             s = ana.stats
             n = max(1, s.frames)
             lat = np.percentile(s.latency_s, [50, 95]) if s.latency_s else [0.0, 0.0]
+            rates = ana.rates()
             log.info("stage_metrics", camera=cap.camera_id, up=cap.stats.up,
                      captured=cap.stats.frames, dropped=cap.queue.dropped,
                      queue=cap.queue.qsize(), analysed=s.frames, detections=s.detections,
                      reads=s.reads, vehicles=s.vehicles, hits=s.hits,
-                     duplicates=s.duplicates, detect_ms=round(1000 * s.detect_s / n, 2),
+                     duplicates=s.duplicates,
+                     detect_ms=round(1000 * s.detect_s / max(1, s.detector_calls), 2),
+                     detector_calls=s.detector_calls, gated=s.gated, stale=s.stale,
+                     analysed_fps=rates.analysed_fps, dropped_fps=rates.dropped_fps,
                      ocr_ms=round(1000 * s.ocr_s / n, 2),
                      latency_p50_ms=round(1000 * float(lat[0]), 1),
                      latency_p95_ms=round(1000 * float(lat[1]), 1),
-                     reconnects=cap.stats.reconnects, published=self.publisher.published,
+                     reconnects=cap.stats.reconnects, camera_downs=cap.stats.downs,
+                     published=self.publisher.published,
                      ts=round(time.time(), 3))
         for st in self.hotlists.status() if self.hotlists is not None else ():
             log.info("list_status", list_id=st.list_id, version=st.version, entries=st.entries,

@@ -65,6 +65,8 @@ class CameraConfig(_Section):
     read_timeout_s: float = Field(default=5.0, gt=0)
     reconnect_initial_s: float = Field(default=1.0, gt=0)
     reconnect_max_s: float = Field(default=30.0, gt=0)
+    watchdog_s: float = Field(default=20.0, gt=0,
+                              description="restart the source after this long without a frame")
 
     @model_validator(mode="after")
     def _backoff_order(self) -> CameraConfig:
@@ -252,6 +254,40 @@ class HotlistsConfig(_Section):
                 raise ValueError("hmac_key must be at least 16 bytes (32 hex characters)")
         return self
 
+
+class MotionConfig(_Section):
+    """Motion gate and frame budget: the detector runs only where and when something moves."""
+
+    enabled: bool = True
+    downscale_width: int = Field(default=160, ge=32, le=1920)
+    threshold: int = Field(default=25, ge=1, le=255, description="grey-level change that counts")
+    min_area: float = Field(default=0.002, ge=0, le=1,
+                            description="fraction of the (masked) frame that must change")
+    background_alpha: float = Field(default=0.05, gt=0, le=1,
+                                    description="running-average update rate of the background")
+    hold_s: float = Field(default=0.5, ge=0, description="keep analysing this long after motion")
+    pad: float = Field(default=0.15, ge=0, le=1,
+                       description="padding around the moving region, fraction of frame size")
+    crop_to_motion: bool = Field(default=True,
+                                 description="run the detector on the moving region only")
+    roi: list[list[tuple[float, float]]] = Field(
+        default_factory=list,
+        description="region-of-interest polygons, points as (x, y) fractions of the frame")
+    mask_file: Path | None = Field(default=None,
+                                   description="grey image: non-zero pixels are watched")
+    max_frame_age_s: float = Field(default=1.0, gt=0,
+                                   description="live frames older than this are skipped")
+
+    @model_validator(mode="after")
+    def _polygons(self) -> MotionConfig:
+        for poly in self.roi:
+            if len(poly) < 3:
+                raise ValueError("each roi polygon needs at least 3 points")
+            if any(not (0 <= x <= 1 and 0 <= y <= 1) for x, y in poly):
+                raise ValueError("roi points are (x, y) fractions of the frame, 0..1")
+        return self
+
+
 class Settings(BaseSettings):
     """The whole configuration tree of a node."""
 
@@ -275,6 +311,7 @@ class Settings(BaseSettings):
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
     hotlists: HotlistsConfig = Field(default_factory=HotlistsConfig)
+    motion: MotionConfig = Field(default_factory=MotionConfig)
 
     @model_validator(mode="after")
     def _unique_cameras(self) -> Settings:

@@ -64,7 +64,10 @@ class OpenCVSource:
             return cv2.VideoCapture(self.uri, cv2.CAP_GSTREAMER)
         if self.kind == "rtsp":
             # UDP loses packets through NAT and firewalls at the roadside; TCP is the norm.
-            os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;tcp")
+            # The socket timeout (microseconds) ends a read from a camera that hung up
+            # without closing the connection; the process-wide option is set once.
+            os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS",
+                                  f"rtsp_transport;tcp|timeout;{self.read_timeout_ms * 1000}")
             return cv2.VideoCapture(self.uri, cv2.CAP_FFMPEG, params)
         device: int | str = int(self.uri) if self.uri.isdigit() else self.uri
         return cv2.VideoCapture(device, cv2.CAP_V4L2, params)
