@@ -35,6 +35,7 @@ from edge.match.hotlist import CompositeMatcher, HotlistManager, build_hotlists
 from edge.notify import Notifier
 from edge.ocr import FixedSlotOcr, Recogniser
 from edge.pipeline import AnalysisWorker, Publisher
+from edge.plates import format_check
 from edge.publish import EventSink, make_sink
 from edge.tuning import apply_opencv_threads
 from edge.types import Hit
@@ -112,7 +113,7 @@ class Node:
             self.analysers.append(AnalysisWorker(cam, settings, frames, self.detector,
                                                  self.recogniser, self.matcher, self.dedup,
                                                  self.events, live=source.live,
-                                                 base=self.base))
+                                                 format_check=format_check, base=self.base))
         self.publisher = Publisher(settings, self.sink, self.events)
         self._stop = threading.Event()
         self._metrics = threading.Thread(target=self._report_loop, name="metrics", daemon=True)

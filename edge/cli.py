@@ -102,6 +102,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 def _cmd_eval_video(args: argparse.Namespace, inf: InferenceConfig) -> int:
     from edge.app import build_detector, build_recogniser  # noqa: PLC0415
     from edge.config import CameraConfig, Settings  # noqa: PLC0415
+    from edge.plates import format_check  # noqa: PLC0415
     from edge.video_eval import evaluate_clip, format_report, report_dict  # noqa: PLC0415
 
     if args.config is not None:
@@ -111,7 +112,7 @@ def _cmd_eval_video(args: argparse.Namespace, inf: InferenceConfig) -> int:
     s = s.model_copy(update={"inference": inf})
     report = evaluate_clip(args.manifest, args.truth, s,
                            build_detector(s.detector, inf, Path.cwd()),
-                           build_recogniser(s.ocr, inf, Path.cwd()))
+                           build_recogniser(s.ocr, inf, Path.cwd()), format_check=format_check)
     print(format_report(report))
     out = args.out or Path(f"eval-{args.manifest.stem}.json")
     out.write_text(json.dumps(report_dict(report), indent=2) + "\n", encoding="utf-8")

@@ -21,6 +21,7 @@ __all__ = [
     "classify",
     "confusables",
     "equivalents",
+    "format_check",
     "is_valid_plate",
     "italian_repairs",
     "variants",
@@ -78,6 +79,17 @@ def classify(text: str) -> PlateKind:
     if _ITALIAN.match(text):
         return PlateKind.ITALIAN
     return PlateKind.FOREIGN if is_valid_plate(text) else PlateKind.UNKNOWN
+
+
+def format_check(text: str) -> str:
+    """The canonical form of a voted read, or "" when it cannot be a plate at all.
+
+    Letter/digit repairs are deliberately not applied here: the matcher tries
+    them and labels a hit found that way ``ocr_equivalent``, which a repaired
+    vote would hide behind ``exact``.
+    """
+    canon = canonical_plate(text)
+    return "" if classify(canon) is PlateKind.UNKNOWN else canon
 
 
 def confusables(ch: str) -> tuple[str, ...]:

@@ -84,3 +84,13 @@ def test_repairs_are_valid_italian_plates(text: str) -> None:
 def test_equivalents_are_repairs_then_variants(text: str) -> None:
     """The matcher's fused generator yields exactly the repairs and the variants."""
     assert equivalents(text) == italian_repairs(text) + variants(text)
+
+
+def test_format_check_keeps_plates_and_drops_non_plates() -> None:
+    """The vote's format check canonicalises plates and rejects what cannot be one."""
+    from edge.plates import format_check
+
+    assert format_check("ab 123-cd") == "AB123CD"
+    assert format_check("DW290KB") == "DW290KB"
+    assert format_check("A") == ""
+    assert format_check("ABCDEFGHJKLM") == ""
