@@ -13,7 +13,11 @@ from types import FrameType
 
 from edge import __version__
 from edge.commands import audit as audit_commands
+from edge.commands import bench as bench_commands
+from edge.commands import doctor as doctor_commands
+from edge.commands import hotlist as hotlist_commands
 from edge.commands import pki as pki_commands
+from edge.commands import provision as provision_commands
 from edge.config import DetectorConfig, InferenceConfig, OcrConfig, load_settings
 from edge.errors import ConfigError, EdgeError
 from edge.logs import configure_logging, get_logger
@@ -21,7 +25,8 @@ from edge.notify import Notifier
 
 # Command groups that live in their own module (edge/commands/). Each one adds
 # its sub-parsers and sets ``func`` on them; listed explicitly, never discovered.
-COMMAND_GROUPS = (pki_commands, audit_commands)
+COMMAND_GROUPS = (pki_commands, bench_commands, hotlist_commands, provision_commands,
+                  doctor_commands, audit_commands)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--threads", type=int, default=1, help="onnxruntime intra-op threads")
     ev.add_argument("--limit", type=int, help="only the first N images")
     ev.add_argument("--out", type=Path, help="JSON report path (default: next to stdout)")
+    ev.add_argument("--truth", type=Path,
+                    help="per-vehicle truth JSON: then MANIFEST is a video clip (vehicle level)")
     sub.add_parser("version", help="print the version")
     for group in COMMAND_GROUPS:
         group.register(sub)
@@ -81,11 +88,34 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     else:
         det, ocr, inf = DetectorConfig(), OcrConfig(), InferenceConfig()
     inf = inf.model_copy(update={"intra_op_threads": args.threads})
+    if args.truth is not None:
+        return _cmd_eval_video(args, inf)
     report = evaluate(args.manifest, build_detector(det, inf, Path.cwd()),
                       build_recogniser(ocr, inf, Path.cwd()), ocr.crop_margin,
                       limit=args.limit, threads=args.threads)
     print(format_report(report))
     out = args.out or Path(f"eval-{args.manifest.parent.name or 'set'}.json")
+    out.write_text(json.dumps(report_dict(report), indent=2) + "\n", encoding="utf-8")
+    print(f"report written to {out}")
+    return 0
+
+
+def _cmd_eval_video(args: argparse.Namespace, inf: InferenceConfig) -> int:
+    from edge.app import build_detector, build_recogniser  # noqa: PLC0415
+    from edge.config import CameraConfig, Settings  # noqa: PLC0415
+    from edge.plates import format_check  # noqa: PLC0415
+    from edge.video_eval import evaluate_clip, format_report, report_dict  # noqa: PLC0415
+
+    if args.config is not None:
+        s = load_settings(args.config)
+    else:
+        s = Settings(cameras=[CameraConfig(source="file", uri=str(args.manifest))])
+    s = s.model_copy(update={"inference": inf})
+    report = evaluate_clip(args.manifest, args.truth, s,
+                           build_detector(s.detector, inf, Path.cwd()),
+                           build_recogniser(s.ocr, inf, Path.cwd()), format_check=format_check)
+    print(format_report(report))
+    out = args.out or Path(f"eval-{args.manifest.stem}.json")
     out.write_text(json.dumps(report_dict(report), indent=2) + "\n", encoding="utf-8")
     print(f"report written to {out}")
     return 0

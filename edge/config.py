@@ -65,6 +65,8 @@ class CameraConfig(_Section):
     read_timeout_s: float = Field(default=5.0, gt=0)
     reconnect_initial_s: float = Field(default=1.0, gt=0)
     reconnect_max_s: float = Field(default=30.0, gt=0)
+    watchdog_s: float = Field(default=20.0, gt=0,
+                              description="restart the source after this long without a frame")
 
     @model_validator(mode="after")
     def _backoff_order(self) -> CameraConfig:
@@ -198,6 +200,94 @@ class LoggingConfig(_Section):
     metrics_interval_s: float = Field(default=60.0, gt=0)
 
 
+
+class HotlistSubscription(_Section):
+    """A signed list this node installs, and the purpose it must declare."""
+
+    list_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    purpose: str = Field(pattern=r"^[a-z0-9_-]{1,32}$")
+
+
+class HotlistTrustedKey(_Section):
+    """An Ed25519 public key (PEM) whose signatures on list manifests the node accepts."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    file: Path
+
+
+class HotlistSkip(_Section):
+    """A known false alert at this node: never hit on this entry (for this read, if given)."""
+
+    list_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    entry_ref: str = Field(min_length=1, max_length=255)
+    plate: str | None = Field(default=None, min_length=2, max_length=16)
+
+
+class HotlistsConfig(_Section):
+    """Signed, versioned lists received over MQTT (``anpr-edge hotlist`` builds them).
+
+    The HMAC key (64 hex characters) normally comes from the credential file
+    ``hotlists__hmac_key`` in ``$CREDENTIALS_DIRECTORY``, never from the TOML.
+    """
+
+    lists: list[HotlistSubscription] = Field(default_factory=list)
+    trusted_keys: list[HotlistTrustedKey] = Field(default_factory=list)
+    hmac_key_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    hmac_key: SecretStr | None = None
+    max_staleness_s: float = Field(default=2 * 86400.0, gt=0)
+    max_payload_bytes: int = Field(default=64 * 1024 * 1024, ge=1024,
+                                   description="largest list payload (1M hashed entries: ~29 MB)")
+    skip: list[HotlistSkip] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _complete(self) -> HotlistsConfig:
+        if self.lists and not self.trusted_keys:
+            raise ValueError("lists need at least one trusted_keys entry")
+        if (self.hmac_key is None) != (self.hmac_key_id is None):
+            raise ValueError("hmac_key and hmac_key_id go together")
+        if self.hmac_key is not None:
+            try:
+                key = bytes.fromhex(self.hmac_key.get_secret_value().strip())
+            except ValueError:
+                raise ValueError("hmac_key must be hexadecimal") from None
+            if len(key) < 16:
+                raise ValueError("hmac_key must be at least 16 bytes (32 hex characters)")
+        return self
+
+
+class MotionConfig(_Section):
+    """Motion gate and frame budget: the detector runs only where and when something moves."""
+
+    enabled: bool = True
+    downscale_width: int = Field(default=160, ge=32, le=1920)
+    threshold: int = Field(default=25, ge=1, le=255, description="grey-level change that counts")
+    min_area: float = Field(default=0.002, ge=0, le=1,
+                            description="fraction of the (masked) frame that must change")
+    background_alpha: float = Field(default=0.05, gt=0, le=1,
+                                    description="running-average update rate of the background")
+    hold_s: float = Field(default=0.5, ge=0, description="keep analysing this long after motion")
+    pad: float = Field(default=0.15, ge=0, le=1,
+                       description="padding around the moving region, fraction of frame size")
+    crop_to_motion: bool = Field(default=True,
+                                 description="run the detector on the moving region only")
+    roi: list[list[tuple[float, float]]] = Field(
+        default_factory=list,
+        description="region-of-interest polygons, points as (x, y) fractions of the frame")
+    mask_file: Path | None = Field(default=None,
+                                   description="grey image: non-zero pixels are watched")
+    max_frame_age_s: float = Field(default=1.0, gt=0,
+                                   description="live frames older than this are skipped")
+
+    @model_validator(mode="after")
+    def _polygons(self) -> MotionConfig:
+        for poly in self.roi:
+            if len(poly) < 3:
+                raise ValueError("each roi polygon needs at least 3 points")
+            if any(not (0 <= x <= 1 and 0 <= y <= 1) for x, y in poly):
+                raise ValueError("roi points are (x, y) fractions of the frame, 0..1")
+        return self
+
+
 class DeliveryConfig(_Section):
     """Health, counters, acknowledgements, signed commands and the paho queue (issue 5)."""
 
@@ -242,6 +332,8 @@ class Settings(BaseSettings):
     outbox: OutboxConfig = Field(default_factory=OutboxConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    hotlists: HotlistsConfig = Field(default_factory=HotlistsConfig)
+    motion: MotionConfig = Field(default_factory=MotionConfig)
     delivery: DeliveryConfig = Field(default_factory=DeliveryConfig)
 
     @model_validator(mode="after")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import cv2
@@ -14,6 +16,15 @@ from edge.inference.session import dummy_input
 from edge.types import Box, Detection, Image, as_image
 
 LETTERBOX_FILL = 114
+
+
+@dataclass(frozen=True, slots=True)
+class _Buffers:
+    """One thread's detector input for one frame size."""
+
+    geometry: tuple[int, int]
+    blob: npt.NDArray[np.float32]
+    small: Image
 
 
 @runtime_checkable
@@ -49,7 +60,10 @@ class YoloEnd2EndDetector:
         self.score_threshold = score_threshold
         self.nms_iou = nms_iou
         self.min_width = min_width
-        self._canvas = np.full((self.size_h, self.size_w, 3), LETTERBOX_FILL, np.uint8)
+        # Preallocated input, one per analysis thread (cameras share the detector): the
+        # grey border is written once per frame size and each frame converts only its
+        # resized pixels in place (one pass, no new blob).
+        self._local = threading.local()
         for _ in range(warmup_runs):
             session.run(None, dummy_input(session))
 
@@ -58,12 +72,16 @@ class YoloEnd2EndDetector:
         r = min(self.size_w / w, self.size_h / h)
         nw, nh = round(w * r), round(h * r)
         px, py = (self.size_w - nw) // 2, (self.size_h - nh) // 2
-        canvas = self._canvas
-        canvas[:] = LETTERBOX_FILL
-        canvas[py:py + nh, px:px + nw] = cv2.resize(image, (nw, nh),
-                                                     interpolation=cv2.INTER_LINEAR)
-        blob = np.asarray(cv2.dnn.blobFromImage(canvas, scalefactor=1.0 / 255.0), np.float32)
-        return blob, r, px, py
+        buf: _Buffers | None = getattr(self._local, "buf", None)
+        if buf is None or buf.geometry != (h, w):
+            buf = _Buffers((h, w), np.full((1, 3, self.size_h, self.size_w),
+                                           LETTERBOX_FILL / 255.0, np.float32),
+                           np.empty((nh, nw, 3), np.uint8))
+            self._local.buf = buf
+        cv2.resize(image, (nw, nh), dst=buf.small, interpolation=cv2.INTER_LINEAR)
+        region = buf.blob[0, :, py:py + nh, px:px + nw]
+        np.multiply(buf.small.transpose(2, 0, 1), np.float32(1.0 / 255.0), out=region)
+        return buf.blob, r, px, py
 
     def detect(self, image: Image) -> list[Detection]:
         """Run the model and map boxes back to frame pixels."""
@@ -78,18 +96,16 @@ class YoloEnd2EndDetector:
         if rows.size == 0:
             return []
         h, w = image.shape[:2]
-        x1 = np.clip((rows[:, 1] - px) / r, 0, w)
-        y1 = np.clip((rows[:, 2] - py) / r, 0, h)
-        x2 = np.clip((rows[:, 3] - px) / r, 0, w)
-        y2 = np.clip((rows[:, 4] - py) / r, 0, h)
-        scores = rows[:, 6]
-        keep = (x2 - x1) >= self.min_width
-        x1, y1, x2, y2, scores = x1[keep], y1[keep], x2[keep], y2[keep], scores[keep]
-        if scores.size == 0:
+        # All boxes mapped back in one pass; then plain Python on the few survivors.
+        xyxy = (rows[:, 1:5] - np.array([px, py, px, py], np.float32)) / np.float32(r)
+        np.clip(xyxy, 0, np.array([w, h, w, h], np.float32), out=xyxy)
+        keep = (xyxy[:, 2] - xyxy[:, 0]) >= self.min_width
+        boxes = xyxy[keep].tolist()
+        scores = rows[keep, 6].tolist()
+        if not scores:
             return []
-        xywh = np.stack([x1, y1, x2 - x1, y2 - y1], axis=1).tolist()
+        xywh = [[x1, y1, x2 - x1, y2 - y1] for x1, y1, x2, y2 in boxes]
         # Public models may ship without in-graph NMS despite the name; a second pass is cheap.
-        idx = cv2.dnn.NMSBoxes(xywh, scores.tolist(), self.score_threshold, self.nms_iou)
+        idx = cv2.dnn.NMSBoxes(xywh, scores, self.score_threshold, self.nms_iou)
         order = sorted((int(i) for i in np.asarray(idx).reshape(-1)), key=lambda i: -scores[i])
-        return [Detection(Box(float(x1[i]), float(y1[i]), float(x2[i]), float(y2[i])),
-                          float(scores[i])) for i in order]
+        return [Detection(Box(*boxes[i]), scores[i]) for i in order]

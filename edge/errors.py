@@ -63,3 +63,24 @@ class AuditError(EdgeError):
     """The audit log cannot be written or read."""
 
     exit_code = 8
+
+
+class BenchError(EdgeError):
+    """A benchmark could not be run, or a report file is missing or malformed."""
+
+    exit_code = 11
+
+
+class ListRefusedError(BlacklistError):
+    """A signed list (manifest or payload) was refused; ``reason`` is a short code."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        self.reason = reason
+        self.detail = detail
+        super().__init__(f"list refused ({reason})" + (f": {detail}" if detail else ""))
+
+
+class ProvisionError(EdgeError):
+    """A node could not be provisioned: a missing answer, a bad profile, an unwritable root."""
+
+    exit_code = 10

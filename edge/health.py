@@ -57,7 +57,7 @@ class ListStatus:
 
     list_id: str
     purpose: str
-    version: int
+    version: int | None
     entries: int
     installed_at: float | None
     expires_at: float | None
@@ -100,38 +100,31 @@ def entry_count(matcher: object) -> int:
     return len(matcher) if isinstance(matcher, Sized) else 0
 
 
-class _FpsMeter:
-    """Frames per second per camera from cumulative frame counts between calls."""
-
-    def __init__(self) -> None:
-        self._last: dict[str, tuple[int, float]] = {}
-
-    def rate(self, cam: str, frames: int) -> float:
-        now = time.monotonic()
-        prev = self._last.get(cam)
-        self._last[cam] = (frames, now)
-        if prev is None or now <= prev[1]:
-            return 0.0
-        return round(max(0, frames - prev[0]) / (now - prev[1]), 2)
-
-
 def node_health_inputs(node: Node) -> HealthInputs:
-    """Inputs from the current Node: capture stats and the plain list in the config."""
-    fps = _FpsMeter()
+    """Inputs from the Node: ``camera_health()``, the plain list and the hotlist manager."""
     started = time.time()
     bl = node.settings.blacklist
     stale_after = node.settings.delivery.list_stale_after_s
+    plain = bl.file is not None or bool(bl.entries)
+    plain_entries = entry_count(node.matcher) if plain and node.hotlists is None else None
 
     def cameras() -> list[CameraHealth]:
-        return [CameraHealth(id=c.camera_id, up=c.stats.up, fps=fps.rate(c.camera_id,
-                             c.stats.frames), drops=c.queue.dropped,
-                             reconnects=c.stats.reconnects, last_frame_age_s=None,
-                             queue_depth=c.queue.qsize()) for c in node.captures]
+        depth = {c.camera_id: c.queue.qsize() for c in node.captures}
+        return [CameraHealth(id=h.camera_id, up=h.up, fps=h.fps, drops=h.drops,
+                             reconnects=h.reconnects, last_frame_age_s=h.last_frame_age_s,
+                             queue_depth=depth.get(h.camera_id, 0))
+                for h in node.camera_health()]
 
     def lists() -> list[ListStatus]:
-        age = time.time() - started
-        return [ListStatus(bl.list_id, bl.purpose, bl.version, entry_count(node.matcher), started,
-                           None, age, age > stale_after)]
+        out = []
+        if plain:
+            age = time.time() - started
+            out.append(ListStatus(bl.list_id, bl.purpose, bl.version, plain_entries or 0,
+                                  started, None, age, age > stale_after))
+        if node.hotlists is not None:
+            out += [ListStatus(s.list_id, s.purpose, s.version, s.entries, s.installed_at,
+                               s.expires_at, s.age_s, s.stale) for s in node.hotlists.status()]
+        return out
 
     def reads() -> dict[str, int]:
         return {a.camera.id: a.stats.reads for a in node.analysers}

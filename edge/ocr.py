@@ -32,7 +32,9 @@ def crop_plate(image: Image, box: Box, margin: float) -> Image:
     mx, my = box.width * margin, box.height * margin
     x1, y1 = max(0, int(box.x1 - mx)), max(0, int(box.y1 - my))
     x2, y2 = min(w, int(np.ceil(box.x2 + mx))), min(h, int(np.ceil(box.y2 + my)))
-    return image[y1:y2, x1:x2]
+    # A copy, not a view: a view would keep the whole frame alive for as long as
+    # the tracker holds the crop (megabytes per track instead of kilobytes).
+    return image[y1:y2, x1:x2].copy()
 
 
 def _softmax(x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -40,23 +42,33 @@ def _softmax(x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     return np.asarray(e / e.sum(axis=-1, keepdims=True), np.float32)
 
 
-def decode_slots(probs: npt.NDArray[np.float32], alphabet: str, pad: str,
-                 top_k: int = TOP_K) -> PlateRead:
-    """Turn (slots, alphabet) probabilities into text, per-char confidences and top-k."""
-    best = probs.argmax(axis=1)
-    best_p = probs[np.arange(probs.shape[0]), best]
-    chars = [(alphabet[i], float(p)) for i, p in zip(best, best_p, strict=True)
-             if alphabet[i] != pad]
+def top_chars(probs: npt.NDArray[np.float32],
+              k: int = TOP_K) -> tuple[list[list[list[int]]], list[list[list[float]]]]:
+    """Indices and probabilities of the ``k`` best characters of every slot, best first.
+
+    ``probs`` is (N, slots, alphabet); one numpy pass for the whole batch, ties
+    going to the lower index as ``argmax`` does.
+    """
+    k = min(k, probs.shape[-1])
+    idx = np.argsort(-probs, axis=-1, kind="stable")[..., :k]
+    return idx.tolist(), np.take_along_axis(probs, idx, axis=-1).tolist()
+
+
+def decode_top(top_i: list[list[int]], top_v: list[list[float]], alphabet: str, pad: str,
+               top_k: int = TOP_K) -> PlateRead:
+    """One plate's reading from its per-slot best characters (see :func:`top_chars`)."""
+    chars = [(alphabet[ti[0]], tv[0]) for ti, tv in zip(top_i, top_v, strict=True)
+             if alphabet[ti[0]] != pad]
     text = "".join(c for c, _ in chars)
     confs = tuple(p for _, p in chars)
-    confidence = float(np.mean(confs)) if confs else 0.0
+    confidence = sum(confs) / len(confs) if confs else 0.0
     # Beam search is exact here: slots are independent, so the k best strings
-    # extend the k best prefixes.
+    # extend the k best prefixes, and only a slot's k best characters can matter.
     beams: list[tuple[str, float]] = [("", 1.0)]
-    for slot in probs:
-        top = np.argsort(slot)[::-1][:top_k]
-        beams = sorted(((s + alphabet[i], p * float(slot[i])) for s, p in beams for i in top),
-                       key=lambda b: -b[1])[:top_k * 2]
+    for ti, tv in zip(top_i, top_v, strict=True):
+        grown = [(s + alphabet[i], p * v) for s, p in beams for i, v in zip(ti, tv, strict=True)]
+        grown.sort(key=lambda b: -b[1])
+        beams = grown[:top_k * 2]
     merged: dict[str, float] = {}
     for s, p in beams:
         t = s.replace(pad, "")
@@ -65,6 +77,13 @@ def decode_slots(probs: npt.NDArray[np.float32], alphabet: str, pad: str,
     cands = [Candidate(text, confidence)]
     cands += [Candidate(t, p) for t, p in ranked if t != text and t][: top_k - 1]
     return PlateRead(text, confidence, confs, tuple(cands))
+
+
+def decode_slots(probs: npt.NDArray[np.float32], alphabet: str, pad: str,
+                 top_k: int = TOP_K) -> PlateRead:
+    """Turn (slots, alphabet) probabilities into text, per-char confidences and top-k."""
+    top_i, top_v = top_chars(probs[None], top_k)
+    return decode_top(top_i[0], top_v[0], alphabet, pad, top_k)
 
 
 class FixedSlotOcr:
@@ -91,6 +110,7 @@ class FixedSlotOcr:
         self.alphabet = alphabet
         self.pad = pad
         self._output_index = self._find_output(len(alphabet))
+        self._needs_softmax: bool | None = None  # learnt from the first real batch
         for _ in range(warmup_runs):
             session.run(None, dummy_input(session))
 
@@ -122,6 +142,10 @@ class FixedSlotOcr:
                 np.asarray(self.session.run(None, {self.input_name: batch[i:i + 1]})
                            [self._output_index]) for i in range(len(crops))])
         probs = probs.astype(np.float32, copy=False)
-        if not np.allclose(probs.sum(axis=-1), 1.0, atol=1e-2):
+        if self._needs_softmax is None:
+            self._needs_softmax = not np.allclose(probs.sum(axis=-1), 1.0, atol=1e-2)
+        if self._needs_softmax:
             probs = _softmax(probs)
-        return [decode_slots(p, self.alphabet, self.pad) for p in probs]
+        top_i, top_v = top_chars(probs)
+        return [decode_top(ti, tv, self.alphabet, self.pad)
+                for ti, tv in zip(top_i, top_v, strict=True)]

@@ -142,6 +142,13 @@ class Match:
     purpose: str
     match_type: str
     matched_text: str
+    candidate_index: int = 0
+    """Which candidate matched: index among the read's distinct canonical texts, the
+    voted text first (the order of ``VehicleRead.candidates``, which starts with it)."""
+    listed_text: str | None = None
+    """The text found on the list (differs from ``matched_text`` for ocr_equivalent)."""
+    priority: int = 0
+    """The entry's priority on its list (0-255; signed lists only)."""
 
 
 @dataclass(frozen=True, slots=True)

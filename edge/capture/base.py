@@ -54,6 +54,7 @@ class FrameQueue:
         self._maxsize = maxsize
         self._cond = threading.Condition()
         self.dropped = 0
+        self.stale = 0
         self.put_count = 0
 
     def put(self, item: Frame | None, block: bool = False, timeout: float | None = None) -> bool:
@@ -79,6 +80,23 @@ class FrameQueue:
         with self._cond:
             if not self._cond.wait_for(lambda: len(self._items) > 0, timeout=timeout):
                 raise TimeoutError
+            item = self._items.popleft()
+            self._cond.notify_all()
+            return item
+
+    def get_latest(self, timeout: float | None = None) -> Frame | None:
+        """The newest frame, dropping older ones (counted in ``stale``).
+
+        For live sources: when analysis is slower than capture, it works on
+        the freshest picture instead of falling further behind. The end-of-
+        stream marker is never skipped.
+        """
+        with self._cond:
+            if not self._cond.wait_for(lambda: len(self._items) > 0, timeout=timeout):
+                raise TimeoutError
+            while len(self._items) > 1 and self._items[0] is not None:
+                self._items.popleft()
+                self.stale += 1
             item = self._items.popleft()
             self._cond.notify_all()
             return item

@@ -9,6 +9,7 @@ import cv2
 
 from edge.capture.base import SourceFrame
 from edge.errors import CaptureError
+from edge.tuning import decode_threads
 from edge.types import as_image
 
 
@@ -54,7 +55,8 @@ class OpenCVSource:
 
     def _capture(self) -> cv2.VideoCapture:
         params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, self.open_timeout_ms,
-                  cv2.CAP_PROP_READ_TIMEOUT_MSEC, self.read_timeout_ms]
+                  cv2.CAP_PROP_READ_TIMEOUT_MSEC, self.read_timeout_ms,
+                  cv2.CAP_PROP_N_THREADS, decode_threads()]
         if self.kind == "gstreamer":
             if not gstreamer_available():
                 raise CaptureError("this OpenCV build has no GStreamer support; on Jetson use "
@@ -62,7 +64,10 @@ class OpenCVSource:
             return cv2.VideoCapture(self.uri, cv2.CAP_GSTREAMER)
         if self.kind == "rtsp":
             # UDP loses packets through NAT and firewalls at the roadside; TCP is the norm.
-            os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;tcp")
+            # The socket timeout (microseconds) ends a read from a camera that hung up
+            # without closing the connection; the process-wide option is set once.
+            os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS",
+                                  f"rtsp_transport;tcp|timeout;{self.read_timeout_ms * 1000}")
             return cv2.VideoCapture(self.uri, cv2.CAP_FFMPEG, params)
         device: int | str = int(self.uri) if self.uri.isdigit() else self.uri
         return cv2.VideoCapture(device, cv2.CAP_V4L2, params)

@@ -9,6 +9,7 @@ import cv2
 
 from edge.capture.base import SourceFrame
 from edge.errors import CaptureError
+from edge.tuning import decode_threads
 from edge.types import as_image
 
 _IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp"}
@@ -56,7 +57,8 @@ class VideoFileSource:
         """Open the file; CaptureError if missing or undecodable."""
         if not self.path.is_file():
             raise CaptureError(f"video file not found: {self.path}")
-        cap = cv2.VideoCapture(str(self.path))
+        cap = cv2.VideoCapture(str(self.path), cv2.CAP_ANY,
+                               [cv2.CAP_PROP_N_THREADS, decode_threads()])
         if not cap.isOpened():
             raise CaptureError(f"cannot decode video file: {self.path}")
         self._cap = cap

@@ -49,7 +49,7 @@ class ListHealthOut(_Message):
 
     list_id: str
     purpose: str
-    version: int
+    version: int | None = Field(description="None: subscribed, nothing installed yet")
     entries: int = Field(ge=0)
     age_s: float | None = Field(default=None, ge=0)
     stale: bool
