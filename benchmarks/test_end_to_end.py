@@ -16,7 +16,7 @@ from pytest_benchmark.fixture import BenchmarkFixture
 from benchmarks.scenes import PLATE_COUNTS, SIZES, frame
 from edge.benchclip import random_plates
 from edge.capture import FrameQueue
-from edge.config import CameraConfig, Settings
+from edge.config import CameraConfig, MotionConfig, Settings
 from edge.detect import Detector
 from edge.match import DedupWindow, PlainListMatcher
 from edge.ocr import Recogniser
@@ -38,7 +38,8 @@ def test_analyse_frame(benchmark: BenchmarkFixture, size: str, plates: int,
                        big_list: PlainListMatcher) -> None:
     """One frame through the analysis stages (the plates stay put: tracks grow)."""
     cam = CameraConfig(id="bench", source="file", uri="none")
-    settings = Settings(cameras=[cam])
+    # A still frame would be gated after the first: measure the analysis itself.
+    settings = Settings(cameras=[cam], motion=MotionConfig(enabled=False))
     events: queue.Queue[Hit | None] = queue.Queue()
     worker = AnalysisWorker(cam, settings, FrameQueue(4), detector, recogniser, big_list,
                             DedupWindow(300.0), events)

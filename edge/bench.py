@@ -308,6 +308,8 @@ def _overrides(opts: BenchOptions, clip: Path, plates: Path, work: Path,
         "blacklist": {"file": str(plates), "list_id": "bench", "entries": []},
         "node": {"id": "bench-node", "state_dir": str(work / "state")},
         "logging": {"level": "warning", "metrics_interval_s": 3600},
+        # The targets are for every frame analysed: the motion gate would skip some.
+        "motion": {"enabled": False},
     }
     if opts.threads is not None:
         over["inference"] = {"intra_op_threads": opts.threads}
