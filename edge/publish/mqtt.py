@@ -54,6 +54,7 @@ class MqttSink:
         self._client = self._make_client()
         self._connected = threading.Event()
         self._wake = threading.Event()
+        self._progress = threading.Event()  # set when PUBACKs moved events to 'sent'
         self._stop = threading.Event()
         # mid -> (event id, when offered); owned by the sender thread alone.
         self._inflight: dict[int, tuple[str, float]] = {}
@@ -241,6 +242,8 @@ class MqttSink:
         # One transaction (one fsync) for the whole batch keeps the flush rate up.
         self.outbox.mark_sent(done)
         self.published += len(done)
+        if done:
+            self._progress.set()
 
     def _send_pending(self) -> None:
         room = self.config.max_inflight - len(self._inflight)
@@ -268,10 +271,11 @@ class MqttSink:
         """Block until nothing is pending (True) or the timeout passes (False)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            self._progress.clear()
             if self.outbox.count("pending") == 0:
                 return True
             self._wake.set()
-            time.sleep(0.05)
+            self._progress.wait(min(0.05, max(0.0, deadline - time.monotonic())))
         return self.outbox.count("pending") == 0
 
     def close(self, timeout: float = 5.0) -> None:
