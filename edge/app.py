@@ -17,7 +17,7 @@ import numpy as np
 from edge import __version__
 from edge.audit import AuditLog
 from edge.capture import FrameQueue, make_source
-from edge.capture.worker import CameraHealth, CaptureWorker
+from edge.capture.worker import CaptureWorker
 from edge.config import (
     DetectorConfig,
     InferenceConfig,
@@ -40,7 +40,7 @@ from edge.plates import format_check
 from edge.publish import EventSink, make_sink
 from edge.publish.inbound import wire_delivery
 from edge.tuning import apply_opencv_threads
-from edge.types import Hit
+from edge.types import CameraHealth, Hit
 
 log = get_logger("node")
 

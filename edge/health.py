@@ -30,6 +30,7 @@ from edge.publish.messages import (
     ListHealthOut,
 )
 from edge.publish.mqtt import MqttSink
+from edge.types import CameraHealth, ListStatus
 
 if TYPE_CHECKING:
     from edge.app import Node
@@ -38,31 +39,6 @@ log = get_logger("health")
 THERMAL = Path("/sys/class/thermal")
 
 
-@dataclass(frozen=True, slots=True)
-class CameraHealth:
-    """One camera as the health report sees it."""
-
-    id: str
-    up: bool
-    fps: float
-    drops: int
-    reconnects: int
-    last_frame_age_s: float | None
-    queue_depth: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class ListStatus:
-    """One installed list: identity, size and age, never its entries."""
-
-    list_id: str
-    purpose: str
-    version: int | None
-    entries: int
-    installed_at: float | None
-    expires_at: float | None
-    age_s: float | None
-    stale: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,11 +85,7 @@ def node_health_inputs(node: Node) -> HealthInputs:
     plain_entries = entry_count(node.matcher) if plain and node.hotlists is None else None
 
     def cameras() -> list[CameraHealth]:
-        depth = {c.camera_id: c.queue.qsize() for c in node.captures}
-        return [CameraHealth(id=h.camera_id, up=h.up, fps=h.fps, drops=h.drops,
-                             reconnects=h.reconnects, last_frame_age_s=h.last_frame_age_s,
-                             queue_depth=depth.get(h.camera_id, 0))
-                for h in node.camera_health()]
+        return list(node.camera_health())
 
     def lists() -> list[ListStatus]:
         out = []
@@ -122,8 +94,7 @@ def node_health_inputs(node: Node) -> HealthInputs:
             out.append(ListStatus(bl.list_id, bl.purpose, bl.version, plain_entries or 0,
                                   started, None, age, age > stale_after))
         if node.hotlists is not None:
-            out += [ListStatus(s.list_id, s.purpose, s.version, s.entries, s.installed_at,
-                               s.expires_at, s.age_s, s.stale) for s in node.hotlists.status()]
+            out += node.hotlists.status()
         return out
 
     def reads() -> dict[str, int]:
@@ -182,12 +153,12 @@ class HealthReporter:
     def watch_changes(self) -> None:
         """Audit cameras going up/down and the clock losing/regaining sync."""
         for cam in self.inputs.cameras():
-            before = self._cam_up.get(cam.id)
+            before = self._cam_up.get(cam.camera_id)
             if before is not None and before != cam.up:
-                self.audit.record("camera_up" if cam.up else "camera_down", camera=cam.id)
+                self.audit.record("camera_up" if cam.up else "camera_down", camera=cam.camera_id)
             elif before is None and cam.up:
-                self.audit.record("camera_up", camera=cam.id)
-            self._cam_up[cam.id] = cam.up
+                self.audit.record("camera_up", camera=cam.camera_id)
+            self._cam_up[cam.camera_id] = cam.up
         synced = self.inputs.clock_synced()
         if self._synced is not None and synced != self._synced:
             self.audit.record("clock_sync_regained" if synced else "clock_sync_lost")
@@ -200,7 +171,7 @@ class HealthReporter:
             node=self.settings.node.id,
             ts=round(time.time(), 3),
             uptime_s=round(time.monotonic() - self._started, 1),
-            cameras=[CameraHealthOut(camera=c.id, up=c.up, fps=c.fps, drops=c.drops,
+            cameras=[CameraHealthOut(camera=c.camera_id, up=c.up, fps=c.fps, drops=c.drops,
                                      reconnects=c.reconnects, queue_depth=c.queue_depth,
                                      last_frame_age_s=c.last_frame_age_s)
                      for c in self.inputs.cameras()],

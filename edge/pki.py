@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from edge.errors import PkiError
+from edge.fsutil import atomic_write
 
 PrivateKey = ec.EllipticCurvePrivateKey
 
@@ -146,17 +145,9 @@ def common_name(cert: x509.Certificate | x509.CertificateSigningRequest) -> str:
 
 
 def _atomic_write(path: Path, data: bytes, mode: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        atomic_write(path, data, mode)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise PkiError(f"cannot write {path}: {exc}") from exc
 
 

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import serialization
 from edge import pki, tomlout
 from edge.config import Settings, load_settings
 from edge.errors import ConfigError, PkiError, ProvisionError
+from edge.fsutil import atomic_write
 
 # Where things live on the installed node (re-based under ``root`` when writing).
 CONFIG_DIR = PurePosixPath("/etc/anpr-edge")
@@ -178,17 +179,9 @@ class _Writer:
             action = "unchanged"
             os.chmod(path, mode)
         else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
             try:
-                os.fchmod(fd, mode)
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, path)
+                atomic_write(path, data, mode)
             except OSError as exc:
-                Path(tmp).unlink(missing_ok=True)
                 raise ProvisionError(f"cannot write {path}: {exc}") from exc
         self.changes.append(Change(path, action))
         return action

@@ -157,3 +157,33 @@ class Hit:
 
     vehicle: VehicleRead
     match: Match
+
+
+@dataclass(frozen=True, slots=True)
+class CameraHealth:
+    """One camera's state for health reports (no frame data)."""
+
+    camera_id: str
+    up: bool
+    fps: float
+    drops: int
+    reconnects: int
+    last_frame_age_s: float | None
+    queue_depth: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ListStatus:
+    """Health view of one list: identity, size and age, never its entries.
+
+    ``version`` is None while nothing is installed yet.
+    """
+
+    list_id: str
+    purpose: str
+    version: int | None
+    entries: int
+    installed_at: float | None
+    expires_at: float | None
+    age_s: float | None
+    stale: bool

@@ -10,8 +10,9 @@ from pathlib import Path
 
 from edge.audit import AuditLog
 from edge.config import Settings
-from edge.health import CameraHealth, HealthInputs, HealthReporter, ListStatus, read_temperature
+from edge.health import HealthInputs, HealthReporter, read_temperature
 from edge.publish.messages import CountersMessage, HealthMessage
+from edge.types import CameraHealth, ListStatus
 from tests.delivery_helpers import ROOT_TOPIC, audit_kinds, wired_sink
 from tests.helpers import hit_event
 from tests.mosquitto import Broker

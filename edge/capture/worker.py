@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from edge.capture.base import FrameQueue, FrameSource
 from edge.errors import CaptureError
 from edge.logs import get_logger
-from edge.types import Frame
+from edge.types import CameraHealth, Frame
 
 log = get_logger("capture")
 FPS_WINDOW_S = 5.0
@@ -35,17 +35,6 @@ class CaptureStats:
     last_frame_t: float | None = None
     recent: deque[float] = field(default_factory=lambda: deque(maxlen=1024))
 
-
-@dataclass(frozen=True, slots=True)
-class CameraHealth:
-    """One camera's state for the health message (no frame data)."""
-
-    camera_id: str
-    up: bool
-    fps: float
-    drops: int
-    reconnects: int
-    last_frame_age_s: float | None
 
 
 class CaptureWorker(threading.Thread):
@@ -90,7 +79,7 @@ class CaptureWorker(threading.Thread):
         s = self.stats
         age = None if s.last_frame_t is None else round(time.monotonic() - s.last_frame_t, 3)
         return CameraHealth(self.camera_id, s.up, round(self.fps(), 2), self.queue.dropped,
-                            s.reconnects, age)
+                            s.reconnects, age, self.queue.qsize())
 
     def _stalled(self) -> bool:
         last = self.stats.last_frame_t

@@ -10,8 +10,9 @@ from edge.errors import BlacklistError
 from edge.match.hotlist.index import PlateHasher
 from edge.match.hotlist.manifest import load_public_key
 from edge.match.hotlist.matcher import CompositeMatcher, HotlistMatcher, SkipRule
-from edge.match.hotlist.sync import HotlistManager, ListStatus
+from edge.match.hotlist.sync import HotlistManager
 from edge.plates import canonical_plate
+from edge.types import ListStatus
 
 __all__ = ["CompositeMatcher", "HotlistManager", "HotlistMatcher", "ListStatus",
            "build_hotlists"]

@@ -10,7 +10,6 @@ Every file is written to a temporary name, fsynced, then renamed.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from edge.errors import ListRefusedError
+from edge.fsutil import atomic_write
 from edge.logs import get_logger
 from edge.match.hotlist.index import ListIndex
 from edge.match.hotlist.manifest import Manifest
@@ -37,18 +37,8 @@ class InstalledState(BaseModel):
 
 
 def _write_file(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file, fsync, rename (atomic)."""
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        with tmp.open("wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.replace(path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    # Owner-only: a clear list names the listed plates.
+    atomic_write(path, data, 0o600)
 
 
 def _fsync_dir(path: Path) -> None:

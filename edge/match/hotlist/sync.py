@@ -21,7 +21,6 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -35,22 +34,10 @@ from edge.match.hotlist.manifest import Manifest, open_envelope
 from edge.match.hotlist.matcher import HotlistMatcher, InstalledList, SkipRule
 from edge.match.hotlist.payload import decode
 from edge.match.hotlist.store import ListStore
+from edge.types import ListStatus
 
 log = get_logger("hotlist")
 
-
-@dataclass(frozen=True, slots=True)
-class ListStatus:
-    """Health view of one subscribed list (``version`` None: nothing installed yet)."""
-
-    list_id: str
-    purpose: str
-    version: int | None
-    entries: int
-    installed_at: float | None
-    expires_at: float | None
-    age_s: float | None
-    stale: bool
 
 
 class HotlistManager:
