@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from edge.publish.contract import TOPICS, asyncapi, topic_spec
+from edge.publish.contract import LIST_ROOT, TOPICS, asyncapi, topic_spec
 from edge.publish.events import HitEvent
 from edge.publish.messages import AckMessage, HealthMessage
 from tests.helpers import hit_event
@@ -62,13 +62,14 @@ def test_asyncapi_describes_every_topic_with_qos_retain_and_properties() -> None
     for spec in TOPICS:
         chan = doc["channels"][spec.name]
         assert chan["address"] == spec.pattern()
-        assert "{node}" in chan["address"]
+        assert "{node}" in chan["address"] or chan["address"].startswith(LIST_ROOT)
         op = doc["operations"][f"{spec.direction}_{spec.name}"]
         assert op["bindings"]["mqtt"]["qos"] == spec.qos
         assert op["bindings"]["mqtt"]["retain"] == spec.retain
-        msg = doc["components"]["messages"][spec.model.__name__]
-        assert msg["bindings"]["mqtt"]["contentType"] == "application/json"
-        assert (ROOT / "docs" / msg["payload"]["$ref"]).is_file()
+        msg = doc["components"]["messages"][spec.message_name]
+        assert msg["bindings"]["mqtt"]["contentType"] == spec.content_type
+        if spec.model is not None:
+            assert (ROOT / "docs" / msg["payload"]["$ref"]).is_file()
     assert topic_spec("state").retain and not topic_spec("hit").retain
     assert {s.direction for s in TOPICS if s.name in ("ack", "purge")} == {"subscribe"}
 
@@ -77,7 +78,20 @@ def test_no_topic_or_user_property_has_room_for_a_plate() -> None:
     """Topic patterns take only prefix, tenant and node; user properties are kind and schema."""
     doc = asyncapi()
     for chan in doc["channels"].values():
-        assert set(chan["parameters"]) <= {"prefix", "tenant", "node", "list"}
+        assert set(chan["parameters"]) <= {"prefix", "tenant", "node", "list", "version",
+                                           "sha256", "index"}
     for msg in doc["components"]["messages"].values():
         assert set(msg["x-user-properties"]) <= {"kind", "schema_version"}
     assert "plate" not in json.dumps(HealthMessage.model_json_schema())
+
+
+def test_list_envelope_on_the_wire_fits_its_documented_model() -> None:
+    """A sealed hotlist envelope validates against SignedEnvelope and names its manifest."""
+    import base64
+
+    from edge.match.hotlist.manifest import Manifest, SignedEnvelope
+    from tests.hotlist_kit import build_list, entries, new_signer
+
+    built = build_list(new_signer(), 1, entries("AB123CD"))
+    env = SignedEnvelope.model_validate_json(built.envelope)
+    assert Manifest.model_validate_json(base64.b64decode(env.manifest)) == built.manifest

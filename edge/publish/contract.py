@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from edge.match.hotlist.manifest import Manifest, SignedEnvelope
 from edge.publish.events import CONTENT_TYPE, HitEvent
 from edge.publish.messages import (
     SCHEMA_VERSION,
@@ -26,13 +27,21 @@ from edge.publish.messages import (
 )
 
 NODE_ROOT = "{prefix}/{tenant}/{node}"
+LIST_ROOT = "{prefix}/{tenant}/bl/{list}"
+BINARY = "application/octet-stream"
 # User properties on every outbound message: what it is and which schema, never personal data.
 USER_PROPERTY_KEYS = ("kind", "schema_version")
 PARAMETERS: dict[str, dict[str, str]] = {
     "prefix": {"default": "anpr/v1"},
     "tenant": {"description": "the tenant (municipality) id"},
     "node": {"description": "the node id, equal to its certificate's common name"},
+    "list": {"description": "the list id"},
+    "version": {"description": "the list version the chunk belongs to"},
+    "sha256": {"description": "SHA-256 (hex) of the whole payload, as in the manifest"},
+    "index": {"description": "chunk number, from 0 (256 KiB chunks)"},
 }
+# Payload models described in the documents besides the topics' own.
+EXTRA_MODELS: tuple[type[BaseModel], ...] = (Manifest,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +53,20 @@ class TopicSpec:
     direction: Literal["publish", "subscribe"]
     qos: int
     retain: bool
-    model: type[BaseModel]
+    model: type[BaseModel] | None  # None: binary payload
     description: str
     message_expiry: str
     root: str = NODE_ROOT
+
+    @property
+    def message_name(self) -> str:
+        """The AsyncAPI message name: the model's, or the topic's for binary payloads."""
+        return self.model.__name__ if self.model is not None else f"{self.name}_payload"
+
+    @property
+    def content_type(self) -> str:
+        """JSON for model payloads, octet-stream for binary ones."""
+        return CONTENT_TYPE if self.model is not None else BINARY
 
     def pattern(self) -> str:
         """The full topic pattern, e.g. with ``{prefix}``, ``{tenant}`` and ``{node}``."""
@@ -80,6 +99,18 @@ TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec("purge", "cmd/purge", "subscribe", 1, False, PurgeCommand,
               "Ed25519-signed order to remove pending events (verified before acting).",
               "set by the central platform"),
+    TopicSpec("list_manifest", "manifest", "subscribe", 1, True, SignedEnvelope,
+              "Signed manifest of the newest version of a list (snapshot or delta); the "
+              "signature is verified before the manifest is parsed.",
+              "none", root=LIST_ROOT),
+    TopicSpec("list_snapshot", "snapshot", "subscribe", 1, True, SignedEnvelope,
+              "Signed manifest of the newest snapshot, for a node whose installed version "
+              "is not the base of the newest delta.",
+              "none", root=LIST_ROOT),
+    TopicSpec("list_chunk", "data/{version}/{sha256}/{index}", "subscribe", 1, True, None,
+              "One chunk of a list payload (binary, see edge/match/hotlist/payload.py); "
+              "chunks of versions not newer than the installed one are ignored.",
+              "none", root=LIST_ROOT),
 )
 
 
@@ -93,7 +124,8 @@ def topic_spec(name: str) -> TopicSpec:
 
 def json_schemas() -> dict[str, dict[str, Any]]:
     """File name -> JSON Schema of each payload model."""
-    return {f"{s.model.__name__}.json": s.model.model_json_schema() for s in TOPICS}
+    models = [s.model for s in TOPICS if s.model is not None] + list(EXTRA_MODELS)
+    return {f"{m.__name__}.json": m.model_json_schema() for m in models}
 
 
 def asyncapi() -> dict[str, Any]:
@@ -102,14 +134,16 @@ def asyncapi() -> dict[str, Any]:
     operations: dict[str, Any] = {}
     messages: dict[str, Any] = {}
     for s in TOPICS:
-        mname = s.model.__name__
+        mname = s.message_name
+        binary = s.model is None
         messages[mname] = {
             "name": mname,
-            "contentType": CONTENT_TYPE,
-            "payload": {"$ref": f"schemas/{mname}.json"},
+            "contentType": s.content_type,
+            "payload": ({"type": "string", "format": "binary"} if binary
+                        else {"$ref": f"schemas/{mname}.json"}),
             "bindings": {"mqtt": {
-                "payloadFormatIndicator": 1,
-                "contentType": CONTENT_TYPE,
+                "payloadFormatIndicator": 0 if binary else 1,
+                "contentType": s.content_type,
                 "messageExpiryInterval": s.message_expiry,
                 "bindingVersion": "0.2.0",
             }},

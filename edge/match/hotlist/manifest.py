@@ -113,6 +113,18 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
     return key
 
 
+class SignedEnvelope(BaseModel):
+    """What goes on the wire for a list version: the manifest bytes and their signature."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: Literal[1] = 1
+    key_id: str = Field(pattern=ID_PATTERN, description="id of the Ed25519 signing key")
+    manifest: str = Field(description="base64 of the manifest's canonical JSON bytes "
+                                      "(schema Manifest.json); parsed only once verified")
+    signature: str = Field(description="base64 Ed25519 signature over those bytes")
+
+
 def seal(manifest: Manifest, key: Ed25519PrivateKey) -> bytes:
     """The signed envelope for ``manifest``, ready to publish."""
     body = manifest.to_bytes()
