@@ -8,12 +8,32 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Literal, TextIO
+from typing import Literal, TextIO, cast
 
 import structlog
 
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING,
            "error": logging.ERROR}
+
+
+class _CurrentStderr:
+    """Writes to whatever ``sys.stderr`` is at write time, not at configuration time.
+
+    A test runner (or a daemon that re-opens its streams) may replace and close the
+    stream that was current when logging was configured.
+    """
+
+    def write(self, text: str) -> int:
+        """Write to the current standard error."""
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        """Flush the current standard error."""
+        sys.stderr.flush()
+
+    def isatty(self) -> bool:
+        """Whether the current standard error is a terminal."""
+        return sys.stderr.isatty()
 
 
 def configure_logging(
@@ -22,7 +42,8 @@ def configure_logging(
     stream: TextIO | None = None,
 ) -> None:
     """Configure structlog for the process; call once at start."""
-    out = stream if stream is not None else sys.stderr
+    # PrintLogger only calls write() and flush(); the proxy has both.
+    out = stream if stream is not None else cast(TextIO, _CurrentStderr())
     use_json = fmt == "json" or (fmt == "auto" and not out.isatty())
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer() if use_json else structlog.dev.ConsoleRenderer()

@@ -22,6 +22,10 @@ fi
 if [ "$job" = test ] && ! /usr/bin/python3 -c 'import gi; gi.require_version("GstRtspServer", "1.0")' >/dev/null 2>&1; then
     missing+=(gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav)
 fi
+# The benchmark scene generator (also checked by the tests) renders plates in DejaVu fonts.
+if [ "$job" = test ] && [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ]; then
+    missing+=(fonts-dejavu-core)
+fi
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "bootstrap: installing ${missing[*]} with apt-get" >&2
     "${sudo_cmd[@]}" apt-get update -qq
