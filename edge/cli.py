@@ -14,6 +14,7 @@ from types import FrameType
 from edge import __version__
 from edge.commands import audit as audit_commands
 from edge.commands import bench as bench_commands
+from edge.commands import command as command_commands
 from edge.commands import doctor as doctor_commands
 from edge.commands import hotlist as hotlist_commands
 from edge.commands import pki as pki_commands
@@ -26,7 +27,7 @@ from edge.notify import Notifier
 # Command groups that live in their own module (edge/commands/). Each one adds
 # its sub-parsers and sets ``func`` on them; listed explicitly, never discovered.
 COMMAND_GROUPS = (pki_commands, bench_commands, hotlist_commands, provision_commands,
-                  doctor_commands, audit_commands)
+                  doctor_commands, audit_commands, command_commands)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -16,7 +16,7 @@ from edge.config import DeliveryConfig
 from edge.publish import MqttSink, Outbox
 from edge.publish.events import uuid7
 from edge.publish.inbound import InboundHandler, wire_delivery
-from edge.publish.messages import PurgeCommand
+from edge.publish.messages import sign_purge
 from tests.helpers import NODE, mqtt_config
 
 ROOT_TOPIC = "anpr/v1/t1/node-1"
@@ -32,11 +32,9 @@ def central_key() -> tuple[Ed25519PrivateKey, str]:
 def signed_purge(key: Ed25519PrivateKey, event_ids: list[str], node: str = "node-1",
                  issued_at: int | None = None) -> bytes:
     """A purge command signed with ``key``."""
-    cmd = PurgeCommand(command_id=uuid7(), node=node, event_ids=event_ids,
-                       issued_at=int(time.time()) if issued_at is None else issued_at,
-                       reason="court order", signature="-")
-    sig = base64.b64encode(key.sign(cmd.signed_bytes())).decode()
-    return cmd.model_copy(update={"signature": sig}).model_dump_json().encode()
+    cmd = sign_purge(key, node, event_ids, reason="court order", command_id=uuid7(),
+                     issued_at=issued_at)
+    return cmd.model_dump_json().encode()
 
 
 @dataclass

@@ -30,6 +30,15 @@ def load_public_key(b64: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(base64.b64decode(b64, validate=True))
 
 
+def purge_signature_valid(key: Ed25519PublicKey, cmd: PurgeCommand) -> bool:
+    """Whether ``cmd.signature`` is ``key``'s Ed25519 signature over its signed bytes."""
+    try:
+        key.verify(base64.b64decode(cmd.signature, validate=True), cmd.signed_bytes())
+    except (InvalidSignature, binascii.Error, ValueError):
+        return False
+    return True
+
+
 class InboundHandler:
     """Applies ``ack`` and ``cmd/purge`` messages to the outbox, auditing each decision."""
 
@@ -87,9 +96,7 @@ class InboundHandler:
         """Why the command must be refused, or None when it is authentic and fresh."""
         if self._key is None:
             return "no command key configured (delivery.command_public_key)"
-        try:
-            self._key.verify(base64.b64decode(cmd.signature, validate=True), cmd.signed_bytes())
-        except (InvalidSignature, binascii.Error, ValueError):
+        if not purge_signature_valid(self._key, cmd):
             return "bad signature"
         if cmd.node != self.sink.node.id:
             return f"addressed to node {cmd.node}"

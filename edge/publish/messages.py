@@ -8,9 +8,13 @@ has a place for a plate: health and counters carry only counts and ids.
 
 from __future__ import annotations
 
+import base64
 import json
+import time
+import uuid
 from typing import Literal
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = 1
@@ -128,3 +132,13 @@ class PurgeCommand(_Message):
         body = self.model_dump(exclude={"signature"})
         return json.dumps(body, sort_keys=True, separators=(",", ":"),
                           ensure_ascii=False).encode("utf-8")
+
+
+def sign_purge(key: Ed25519PrivateKey, node: str, event_ids: list[str], reason: str = "",
+               command_id: str | None = None, issued_at: int | None = None) -> PurgeCommand:
+    """A purge command for ``node`` issued now (or at ``issued_at``), signed with ``key``."""
+    cmd = PurgeCommand(command_id=command_id or str(uuid.uuid4()), node=node,
+                       issued_at=int(time.time()) if issued_at is None else issued_at,
+                       event_ids=event_ids, reason=reason, signature="-")
+    sig = base64.b64encode(key.sign(cmd.signed_bytes())).decode("ascii")
+    return cmd.model_copy(update={"signature": sig})

@@ -7,15 +7,15 @@ import csv
 import hashlib
 import json
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from edge.errors import BlacklistError
+from edge.errors import BlacklistError, PublishError
 from edge.match.hotlist.index import PlateHasher
 from edge.match.hotlist.manifest import Manifest
 from edge.match.hotlist.payload import Kind, Row, Storage, encode
+from edge.mqttout import OutMessage, publish_messages
 from edge.plates import canonical_plate, is_valid_plate
 
 CHUNK_BYTES = 256 * 1024
@@ -142,41 +142,21 @@ def publish(host: str, port: int, topic_base: str, list_id: str, envelope: bytes
     ``supersede``: envelopes of earlier versions whose retained chunks are cleared
     afterwards (an empty retained message deletes one on the broker).
     """
-    import paho.mqtt.client as mqtt  # noqa: PLC0415 - only the publishing command needs it
-    from paho.mqtt.enums import CallbackAPIVersion  # noqa: PLC0415
-
     man = json.loads(manifest_bytes(envelope))
-    client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2,
-                         client_id=f"hotlist-publisher-{secrets.token_hex(4)}",
-                         protocol=mqtt.MQTTv5)
-    if tls_ca is not None or cert is not None:
-        client.tls_set(ca_certs=str(tls_ca) if tls_ca else None,
-                       certfile=str(cert) if cert else None, keyfile=str(key) if key else None)
+    base = f"{topic_base}/{list_id}"
+    data = f"{base}/data/{man['version']}/{man['payload_sha256']}"
+    out = [OutMessage(f"{data}/{i}", part, retain=True) for i, part in enumerate(chunks(payload))]
+    out.append(OutMessage(f"{base}/manifest", envelope, retain=True))
+    if snapshot:
+        out.append(OutMessage(f"{base}/snapshot", envelope, retain=True))
+    for old in supersede or []:
+        gone = json.loads(manifest_bytes(old))
+        out += [OutMessage(f"{base}/data/{gone['version']}/{gone['payload_sha256']}/{i}", b"",
+                           retain=True) for i in range(int(gone["chunks"]))]
     try:
-        client.connect(host, port)
-    except OSError as exc:
-        raise BlacklistError(f"cannot reach broker {host}:{port}: {exc}") from exc
-    client.loop_start()
-    try:
-        base = f"{topic_base}/{list_id}"
-        data = f"{base}/data/{man['version']}/{man['payload_sha256']}"
-        infos = [client.publish(f"{data}/{i}", part, qos=1, retain=True)
-                 for i, part in enumerate(chunks(payload))]
-        infos.append(client.publish(f"{base}/manifest", envelope, qos=1, retain=True))
-        if snapshot:
-            infos.append(client.publish(f"{base}/snapshot", envelope, qos=1, retain=True))
-        for old in supersede or []:
-            gone = json.loads(manifest_bytes(old))
-            infos += [client.publish(f"{base}/data/{gone['version']}/{gone['payload_sha256']}/{i}",
-                                     b"", qos=1, retain=True) for i in range(int(gone["chunks"]))]
-        deadline = time.monotonic() + timeout
-        for info in infos:
-            info.wait_for_publish(max(0.1, deadline - time.monotonic()))
-            if not info.is_published():
-                raise BlacklistError("the broker did not acknowledge every message in time")
-    finally:
-        client.loop_stop()
-        client.disconnect()
+        publish_messages(host, port, out, "hotlist-publisher", tls_ca, cert, key, timeout)
+    except PublishError as exc:  # hotlist tools keep their own exit code
+        raise BlacklistError(str(exc)) from exc
 
 
 def manifest_bytes(envelope: bytes) -> bytes:
