@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edge.errors import PublishError
+from edge.pki import client_tls_context
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +37,7 @@ def publish_messages(host: str, port: int, messages: list[OutMessage], client_na
                          protocol=mqtt.MQTTv5)
     if tls_ca is not None or cert is not None:
         try:
-            client.tls_set(ca_certs=str(tls_ca) if tls_ca else None,
-                           certfile=str(cert) if cert else None,
-                           keyfile=str(key) if key else None)
+            client.tls_set_context(client_tls_context(tls_ca, cert, key))
         except (OSError, ValueError) as exc:
             raise PublishError(f"cannot set up TLS: {exc}") from exc
     try:

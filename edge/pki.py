@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -188,6 +189,19 @@ def load_csr(path: Path) -> x509.CertificateSigningRequest:
         return x509.load_pem_x509_csr(path.read_bytes())
     except (OSError, ValueError) as exc:
         raise PkiError(f"cannot read signing request {path}: {exc}") from exc
+
+
+def client_tls_context(ca: Path | None, cert: Path | None = None,
+                       key: Path | None = None) -> ssl.SSLContext:
+    """The TLS context of an MQTT client: broker verified against ``ca``, our certificate shown.
+
+    One place for every client of the node (the sink, the doctor, the central tools).
+    Raises OSError or ssl.SSLError; callers name the cause in their own error.
+    """
+    ctx = ssl.create_default_context(cafile=str(ca) if ca else None)
+    if cert is not None:
+        ctx.load_cert_chain(str(cert), str(key) if key else None)
+    return ctx
 
 
 def save_ca(ca: CertificateAuthority, directory: Path) -> None:

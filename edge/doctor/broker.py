@@ -57,18 +57,11 @@ def check_identity(ctx: DoctorContext) -> list[CheckResult]:
     return [passed("identity", f"certificate for '{cn}' valid {days} more days")]
 
 
-def _tls_context(ca: Path | None, cert: Path | None, key: Path | None) -> ssl.SSLContext:
-    ctxt = ssl.create_default_context(cafile=str(ca) if ca else None)
-    if cert is not None and key is not None:
-        ctxt.load_cert_chain(str(cert), str(key))
-    return ctxt
-
-
 def _tls_probe(ctx: DoctorContext, host: str, port: int) -> list[CheckResult]:
     """Handshake, then wait briefly: a broker refusing our certificate says so right after."""
     ca, cert, key = _tls_paths(ctx)
     try:
-        tls = _tls_context(ca, cert, key)
+        tls = pki.client_tls_context(ca, cert, key)
     except (OSError, ssl.SSLError) as exc:
         return [failed("broker.tls", f"cannot load TLS files: {exc}",
                        "re-run anpr-edge provision to place ca.pem, node.pem and the key")]
@@ -115,7 +108,7 @@ def _mqtt_probe(ctx: DoctorContext, host: str, port: int) -> list[CheckResult]:
         client.username_pw_set(s.mqtt.username,
                                s.mqtt.password.get_secret_value() if s.mqtt.password else None)
     if s.mqtt.tls is not None:
-        client.tls_set_context(_tls_context(ca, cert, key))
+        client.tls_set_context(pki.client_tls_context(ca, cert, key))
         client.tls_insecure_set(s.mqtt.tls.insecure_skip_verify)
     connack: list[Any] = []
     puback: list[Any] = []

@@ -26,6 +26,7 @@ from edge.audit import AuditLog
 from edge.config import MqttConfig, NodeConfig
 from edge.errors import PublishError
 from edge.logs import get_logger
+from edge.pki import client_tls_context
 from edge.publish.base import MessageHandler, node_topic
 from edge.publish.events import CONTENT_TYPE, HitEvent, uuid7
 from edge.publish.messages import SCHEMA_VERSION, StateMessage
@@ -80,11 +81,8 @@ class MqttSink:
                 if path is not None and not path.is_file():
                     raise PublishError(f"mqtt.tls.{label} not found: {path}")
             try:
-                client.tls_set(ca_certs=str(c.tls.ca_file) if c.tls.ca_file else None,
-                               certfile=str(c.tls.cert_file) if c.tls.cert_file else None,
-                               keyfile=str(c.tls.key_file) if c.tls.key_file else None,
-                               cert_reqs=ssl.CERT_REQUIRED,
-                               tls_version=ssl.PROTOCOL_TLS_CLIENT)
+                client.tls_set_context(
+                    client_tls_context(c.tls.ca_file, c.tls.cert_file, c.tls.key_file))
             except (ssl.SSLError, OSError, ValueError) as exc:
                 raise PublishError(f"mqtt TLS set-up failed: {exc}") from exc
             client.tls_insecure_set(c.tls.insecure_skip_verify)
