@@ -71,3 +71,12 @@ def test_dedup_admits_once_per_window() -> None:
     assert d.admit("cam1", m)
     now[0] = 61.0
     assert d.admit("cam0", m)
+
+
+def test_plain_list_reads_the_signed_list_csv_layout(tmp_path: Path) -> None:
+    """A CSV in the signed-list layout (plate,entry_ref,...) also loads as a plain list."""
+    from edge.match.plainlist import read_plate_csv
+
+    f = tmp_path / "list.csv"
+    f.write_text("plate,entry_ref,priority\nab-123 cd,E-1,2\n", encoding="utf-8")
+    assert read_plate_csv(f) == {"AB123CD": "E-1"}

@@ -17,11 +17,15 @@ def read_plate_csv(path: Path) -> dict[str, str]:
     try:
         with path.open(newline="", encoding="utf-8") as fh:
             reader = csv.DictReader(fh)
-            if reader.fieldnames is None or not {"plate", "reference"} <= set(reader.fieldnames):
-                raise BlacklistError(f"{path}: header must contain 'plate,reference'")
+            fields = set(reader.fieldnames or ())
+            # 'entry_ref' is the signed-list CSV's name for the column: one CSV serves both.
+            ref_col = "entry_ref" if "entry_ref" in fields else "reference"
+            if not {"plate", ref_col} <= fields:
+                raise BlacklistError(f"{path}: header must contain 'plate,reference' "
+                                     "(or 'plate,entry_ref')")
             for lineno, row in enumerate(reader, start=2):
                 plate = canonical_plate(row.get("plate") or "")
-                ref = (row.get("reference") or "").strip()
+                ref = (row.get(ref_col) or "").strip()
                 if not 2 <= len(plate) <= 10 or not ref:
                     raise BlacklistError(f"{path}:{lineno}: bad plate or empty reference")
                 entries[plate] = ref
