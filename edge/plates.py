@@ -125,7 +125,7 @@ def equivalents(text: str) -> list[str]:
                 for i, table in enumerate(_SLOT_ALT) for alt in table.get(text[i], ())]
     generic = [text[:i] + alt + text[i + 1:]
                for i, ch in enumerate(text) for alt in _ALT.get(ch, ())]
-    return italian_repairs(text) + generic if len(text) == 7 else generic
+    return _repairs(text) + generic if len(text) == 7 else generic
 
 
 def _slot_options() -> tuple[dict[str, tuple[str, ...]], ...]:
@@ -153,17 +153,21 @@ def italian_repairs(text: str) -> list[str]:
     """
     if len(text) != 7 or _ITALIAN.match(text):
         return []
+    return _repairs(text)
+
+
+def _repairs(text: str) -> list[str]:
+    # On the matcher's hot path (once per candidate): kept to C-level loops where possible.
     choices = []
-    ambiguous = False
     for ch, table in zip(text, _SLOT_OPTIONS, strict=True):
         opts = table.get(ch)
         if opts is None:
             return []  # the format is not certain: no repair
-        ambiguous = ambiguous or len(opts) > 1
         choices.append(opts)
-    if not ambiguous:
-        fixed = "".join(o[0] for o in choices)
+    count = math.prod(map(len, choices))
+    if count == 1:
+        fixed = "".join([o[0] for o in choices])
         return [] if fixed == text else [fixed]
-    if math.prod(len(o) for o in choices) > MAX_REPAIRS:
+    if count > MAX_REPAIRS:
         return []  # too ambiguous to call a repair
-    return [r for r in ("".join(p) for p in itertools.product(*choices)) if r != text]
+    return [r for r in map("".join, itertools.product(*choices)) if r != text]
