@@ -67,7 +67,7 @@ def iou(a: tuple, b: list[int]) -> float:
 def run(models: Path, demo: Path) -> dict:
     """Per-vehicle read rates and false texts on the demo clip."""
     manifest = json.loads((models / "manifest.json").read_text())["models"]
-    det_spec, ocr_spec = manifest["plate-det-v1"], manifest["plate-ocr-v1"]
+    det_spec, ocr_spec = manifest["plate-det-v2"], manifest["plate-ocr-v1"]
     det, ocr = session(models / det_spec["file"]), session(models / ocr_spec["file"])
     size = det_spec["input"]["shape"][2]
     truth = json.loads((demo / "truth.json").read_text())

@@ -56,12 +56,12 @@ def background(rng: np.random.Generator) -> np.ndarray:
         c = tuple(int(v) for v in rng.integers(120, 220, 3))
         cv2.rectangle(img, (x, HORIZON - bh), (x + bw, HORIZON + 40), c, -1)
         # Ribbon windows: a row of separate dark squares above a car roof looks like
-        # plate characters to plate-det-v1 (see models/README.md, known limits).
+        # plate characters to plate-det-v2 (see models/README.md, known limits).
         for wy in range(HORIZON - bh + 12, HORIZON + 20, 28):
             cv2.rectangle(img, (x + 8, wy), (x + bw - 8, wy + 14), (70, 80, 95), -1)
         x += bw + int(rng.integers(0, 20))
     # Pharmacy cross without lettering: a text sign ("FARMACIA") next to the cars was
-    # detected as a plate by plate-det-v1 (see models/README.md, known limits).
+    # detected as a plate by plate-det-v2 (see models/README.md, known limits).
     cv2.rectangle(img, (120, 140), (140, 200), (30, 160, 60), -1)
     cv2.rectangle(img, (100, 160), (160, 180), (30, 160, 60), -1)
     road = np.array([[560, HORIZON], [720, HORIZON], [W + 500, H], [-500, H]], np.int32)

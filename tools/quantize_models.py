@@ -95,16 +95,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--images", type=int, default=200, help="calibration images per model")
     ap.add_argument("--with-detector", action="store_true",
                     help="also quantize the detector (slower than float on x86 here)")
+    ap.add_argument("--models", type=Path, default=MODELS, help="folder with manifest.json")
     args = ap.parse_args(argv)
-    manifest_path = MODELS / "manifest.json"
+    models: Path = args.models
+    manifest_path = models / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    jobs = [("plate-det-v1", "det"), ("plate-ocr-v1", "ocr")]
+    jobs = [("plate-det-v2", "det"), ("plate-ocr-v1", "ocr")]
     for name, kind in jobs:
         if kind == "det" and not args.with_detector:
             continue
         entry = manifest["models"][name]
-        src = MODELS / entry["file"]
-        dst = MODELS / f"{name}-int8.onnx"
+        src = models / entry["file"]
+        dst = models / f"{name}-int8.onnx"
         inp = ort.InferenceSession(str(src), providers=["CPUExecutionProvider"]).get_inputs()[0]
         if kind == "det":
             batches = detector_inputs(args.images, int(inp.shape[2]))

@@ -1,8 +1,12 @@
 """Retrain every shipped model from scratch, export, verify, and write the manifest and cards.
 
-    python -m tools.train_all            # the shipped models, into models/
+    python -m tools.train_all            # the shipped models and the int8 OCR, into models/
     python -m tools.train_all --quick    # minutes-long pipeline check, into out/quick-models/
     python -m tools.train_all --readme-only   # re-render models/README.md from the manifest
+    python -m tools.eval_models          # then: the accuracy table on the real sets
+
+The detector trains on synthetic scenes and on part of ``ro_frames`` (MIT), so
+``--real`` must point at it; the OCR on synthetic crops only.
 
 Seeds are fixed, so a rerun on the same library versions gives the same data and
 comparable models (bit-identical weights are not promised across CPUs/thread counts).
@@ -17,7 +21,7 @@ import platform
 import time
 from pathlib import Path
 
-DET, OCR = "plate-det-v1", "plate-ocr-v1"
+DET, OCR = "plate-det-v2", "plate-ocr-v1"
 
 
 def sha256(path: Path) -> str:
@@ -48,7 +52,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=None, help="default models/ (quick: out/...)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--real", type=Path, default=Path("../shared/data/real/ro_frames"),
-                    help="labelled real frames: detector recall is reported, never trained on")
+                    help="ro_frames (MIT): the detector trains on part of it and reports "
+                    "recall on the held-out videos")
     ap.add_argument("--only", choices=["det", "ocr"], default=None, help="train one model")
     ap.add_argument("--readme-only", action="store_true")
     args = ap.parse_args()
@@ -89,6 +94,11 @@ def main() -> None:
         manifest["models"][name] = {"file": entry.pop("file"), "sha256": entry.pop("sha256"),
                                     **entry}
         man_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    if not args.only or args.only == "ocr":
+        from tools.quantize_models import main as quantize
+
+        quantize(["--models", str(out)] + (["--images", "20"] if args.quick else []))
+        manifest = json.loads(man_path.read_text())
     render_readme(manifest, out / "README.md")
     print(f"train_all: done in {time.time() - t0:.0f}s; wrote {man_path} and {out / 'README.md'}")
 

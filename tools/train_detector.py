@@ -153,6 +153,41 @@ def random_crop(
     return crop, np.stack([x1, y1, x2 - x1, y2 - y1], 1)[keep]
 
 
+def real_crop(rng: np.random.Generator, img: np.ndarray,
+              boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A CROP x CROP training window from a real frame: scale, flip and light jitter."""
+    import cv2
+
+    h, w = img.shape[:2]
+    r = S / max(w, h) * rng.uniform(0.8, 1.4)  # around the runtime's letterbox scale
+    nw, nh = max(CROP, round(w * r)), max(CROP, round(h * r))
+    big = np.full((nh, nw, 3), 114, np.uint8)
+    small = cv2.resize(img, (round(w * r), round(h * r)), interpolation=cv2.INTER_LINEAR)
+    big[:small.shape[0], :small.shape[1]] = small
+    b = boxes * r
+    if rng.random() < 0.5:
+        big = big[:, ::-1]
+        b[:, 0] = nw - b[:, 0] - b[:, 2]
+    if len(b) and rng.random() < 0.8:
+        x, y, bw, bh = b[rng.integers(len(b))]
+        x0 = int(np.clip(x + bw / 2 - rng.uniform(0.15, 0.85) * CROP, 0, nw - CROP))
+        y0 = int(np.clip(y + bh / 2 - rng.uniform(0.15, 0.85) * CROP, 0, nh - CROP))
+    else:
+        x0, y0 = int(rng.integers(0, nw - CROP + 1)), int(rng.integers(0, nh - CROP + 1))
+    crop = big[y0:y0 + CROP, x0:x0 + CROP].astype(np.float32)
+    crop = crop * rng.uniform(0.6, 1.4) + rng.uniform(-30, 30)  # contrast, brightness
+    if rng.random() < 0.2:
+        crop = crop.mean(axis=2, keepdims=True).repeat(3, axis=2)  # infrared-like grey
+    crop = np.clip(crop, 0, 255).astype(np.uint8)
+    b[:, 0] -= x0
+    b[:, 1] -= y0
+    x1, y1 = np.clip(b[:, 0], 0, CROP), np.clip(b[:, 1], 0, CROP)
+    x2, y2 = np.clip(b[:, 0] + b[:, 2], 0, CROP), np.clip(b[:, 1] + b[:, 3], 0, CROP)
+    vis = (x2 - x1).clip(0) * (y2 - y1).clip(0) / np.maximum(b[:, 2] * b[:, 3], 1e-6)
+    keep = vis > 0.6
+    return np.ascontiguousarray(crop), np.stack([x1, y1, x2 - x1, y2 - y1], 1)[keep]
+
+
 def focal_loss(pred_logit, gt, mask):
     """CenterNet's penalty-reduced focal loss."""
     import torch
@@ -200,8 +235,29 @@ def evaluate(sess, imgs: list[np.ndarray], gts: list[np.ndarray], thr: float = 0
             "plates": n_gt, "images": len(imgs)}
 
 
-def load_manifest(folder: Path) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Images (RGB) and boxes [x, y, w, h] from a ``manifest.jsonl`` folder."""
+# ro_frames comes from four dashcam videos; neighbouring frames of one video are near
+# duplicates, so the hold-out is whole videos (day 002 and 003) plus the later half of
+# the night ride (t >= 300 s, far from the frames trained on), never random frames.
+HOLDOUT_VIDEOS = ("dayride_type1_002", "dayride_type1_003")
+HOLDOUT_NIGHT_FROM_S = 300
+REAL_SHARE = 0.5
+"""Share of training crops cut from real frames in the shipped recipe."""
+
+
+def is_holdout(image: str) -> bool:
+    """True for the ro_frames images kept out of detector training."""
+    name = Path(image).name
+    video, _, t = name.partition(".mp4_t")
+    if video in HOLDOUT_VIDEOS:
+        return True
+    return video.startswith("nightride") and int(t.split(".")[0]) >= HOLDOUT_NIGHT_FROM_S
+
+
+def load_manifest(folder: Path, part: str = "all") -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Images (RGB) and boxes [x, y, w, h] from a ``manifest.jsonl`` folder.
+
+    ``part`` is ``all``, ``train`` or ``holdout`` (see ``is_holdout``).
+    """
     import cv2
 
     imgs, gts = [], []
@@ -209,6 +265,8 @@ def load_manifest(folder: Path) -> tuple[list[np.ndarray], list[np.ndarray]]:
         if not line.strip():
             continue
         rec = json.loads(line)
+        if part != "all" and is_holdout(rec["image"]) != (part == "holdout"):
+            continue
         img = cv2.imread(str(folder / rec["image"]), cv2.IMREAD_COLOR)
         plates = rec.get("plates") or ([{"box": rec["box"]}] if rec.get("box") else [])
         imgs.append(cv2.cvtColor(img, cv2.COLOR_BGR2RGB))
@@ -217,8 +275,8 @@ def load_manifest(folder: Path) -> tuple[list[np.ndarray], list[np.ndarray]]:
 
 
 def train(out_dir: Path, quick: bool = False, seed: int = 0,
-          real_dir: Path | None = None) -> dict:
-    """Train, export ``plate-det-v1.onnx``, verify with onnxruntime; returns the manifest entry."""
+          real_dir: Path | None = None, real_share: float = REAL_SHARE) -> dict:
+    """Train, export ``plate-det-v2.onnx``, verify with onnxruntime; returns the manifest entry."""
     import onnxruntime as ort
     import torch
 
@@ -235,8 +293,20 @@ def train(out_dir: Path, quick: bool = False, seed: int = 0,
     test = [scene(rng_test) for _ in range(n_test)]
     test_imgs = [t[0] for t in test]
     test_gts = [np.array([p.box for p in t[1]], np.float32).reshape(-1, 4) for t in test]
+    has_real = real_dir is not None and (real_dir / "manifest.jsonl").exists()
+    real_imgs: list[np.ndarray] = []
+    real_boxes: list[np.ndarray] = []
+    if real_share > 0 and not has_real and quick:
+        print(f"det: no labelled frames in {real_dir}: quick run on synthetic data only")
+        real_share = 0.0
+    if real_share > 0:
+        if not has_real or real_dir is None:
+            raise SystemExit(f"the detector recipe trains on real frames too: {real_dir} has no "
+                             "manifest.jsonl (pass --real, or --real-share 0 for synthetic only)")
+        real_imgs, real_boxes = load_manifest(real_dir, "train")
     t_data = time.time() - t0
-    print(f"det: data {n_train}+{n_test} scenes in {t_data:.0f}s", flush=True)
+    print(f"det: data {n_train}+{n_test} scenes, {len(real_imgs)} real frames in {t_data:.0f}s",
+          flush=True)
 
     model = build_model()
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
@@ -249,7 +319,11 @@ def train(out_dir: Path, quick: bool = False, seed: int = 0,
     for step in range(steps):
         xb, hb, mb, rb = [], [], [], []
         for i in rng.integers(0, n_train, bs):
-            crop, b = random_crop(rng, imgs[i], boxes[i])
+            if real_imgs and rng.random() < real_share:
+                j = int(rng.integers(len(real_imgs)))
+                crop, b = real_crop(rng, real_imgs[j], real_boxes[j])
+            else:
+                crop, b = random_crop(rng, imgs[i], boxes[i])
             h, m, r = targets(b, CROP)
             xb.append(crop)
             hb.append(h)
@@ -276,7 +350,7 @@ def train(out_dir: Path, quick: bool = False, seed: int = 0,
     t_train = time.time() - t1
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / "plate-det-v1.onnx"
+    path = out_dir / "plate-det-v2.onnx"
     model.eval()
     dummy = torch.from_numpy(imgs[:1]).permute(0, 3, 1, 2).float() / 255.0
     torch.onnx.export(model, (dummy,), str(path), input_names=["images"],
@@ -293,13 +367,17 @@ def train(out_dir: Path, quick: bool = False, seed: int = 0,
     syn = evaluate(sess, test_imgs, test_gts)
     metrics: dict[str, float | None] = {
         "synthetic_recall_iou40": syn["recall"], "synthetic_fp_per_image": syn["fp_per_image"],
-        "ro_frames_recall_iou40": None, "ro_frames_fp_per_image": None}
+        "ro_frames_recall_iou40": None, "ro_frames_fp_per_image": None,
+        "ro_holdout_recall_iou40": None, "ro_holdout_fp_per_image": None}
     print(f"det: onnx max|score diff| {diff:.2e}; synthetic {syn}", flush=True)
-    if real_dir is not None and (real_dir / "manifest.jsonl").exists():
+    if has_real and real_dir is not None:
         real = evaluate(sess, *load_manifest(real_dir))
+        held = evaluate(sess, *load_manifest(real_dir, "holdout"))
         metrics["ro_frames_recall_iou40"] = real["recall"]
         metrics["ro_frames_fp_per_image"] = real["fp_per_image"]
-        print(f"det: {real_dir.name} (report only, never trained on) {real}", flush=True)
+        metrics["ro_holdout_recall_iou40"] = held["recall"]
+        metrics["ro_holdout_fp_per_image"] = held["fp_per_image"]
+        print(f"det: {real_dir.name} all {real}; hold-out (never trained on) {held}", flush=True)
     x = dummy.numpy()
     for _ in range(5):
         sess.run(None, {"images": x})
@@ -317,7 +395,11 @@ def train(out_dir: Path, quick: bool = False, seed: int = 0,
         "classes": ["plate"], "licence": "Apache-2.0",
         "training": {"command": "python -m tools.train_all" + (" --quick" if quick else ""),
                      "seed": seed, "data": "synthetic scenes (tools/synth/scenes.py), 1280x720 "
-                     "and 960x720, 0-4 plates each, letterboxed to 512, random 320 crops",
+                     "and 960x720, 0-4 plates each, letterboxed to 512, random 320 crops"
+                     + (f"; {round(100 * real_share)} % of crops from the {len(real_imgs)} "
+                        "ro_frames training frames (hold-out: tools.train_detector.is_holdout)"
+                        if real_imgs else ""),
+                     "real_train_frames": len(real_imgs), "real_share": real_share,
                      "train_images": n_train, "test_images": n_test, "steps": steps,
                      "batch": bs, "epochs": round(steps * bs / n_train, 1),
                      "data_time_s": round(t_data), "time_s": round(t_train)},
@@ -331,9 +413,12 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("models"))
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--real", type=Path, default=Path("../shared/data/real/ro_frames"),
-                    help="labelled frames to report recall on (never trained on)")
+                    help="labelled real frames: recall reported on all and on the hold-out")
+    ap.add_argument("--real-share", type=float, default=REAL_SHARE,
+                    help="share of training crops cut from the real frames' training part")
     args = ap.parse_args()
-    print(json.dumps(train(args.out, args.quick, args.seed, args.real), indent=1))
+    print(json.dumps(train(args.out, args.quick, args.seed, args.real, args.real_share),
+                     indent=1))
 
 
 if __name__ == "__main__":
