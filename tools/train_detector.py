@@ -275,7 +275,8 @@ def load_manifest(folder: Path, part: str = "all") -> tuple[list[np.ndarray], li
 
 
 def train(out_dir: Path, quick: bool = False, seed: int = 0,
-          real_dir: Path | None = None, real_share: float = REAL_SHARE) -> dict:
+          real_dir: Path | None = None, real_share: float = REAL_SHARE,
+          steps: int = 6000) -> dict:
     """Train, export ``plate-det-v2.onnx``, verify with onnxruntime; returns the manifest entry."""
     import onnxruntime as ort
     import torch
@@ -286,7 +287,7 @@ def train(out_dir: Path, quick: bool = False, seed: int = 0,
     check_fonts()
     torch.manual_seed(seed)
     torch.set_num_threads(2)
-    n_train, n_test, steps, bs = (300, 40, 60, 8) if quick else (3000, 300, 3000, 16)
+    n_train, n_test, steps, bs = (300, 40, 60, 8) if quick else (3000, 300, steps, 16)
     t0 = time.time()
     imgs, boxes = make_scenes(n_train, seed)
     rng_test = np.random.default_rng([seed + 1000])
@@ -416,9 +417,10 @@ def main() -> None:
                     help="labelled real frames: recall reported on all and on the hold-out")
     ap.add_argument("--real-share", type=float, default=REAL_SHARE,
                     help="share of training crops cut from the real frames' training part")
+    ap.add_argument("--steps", type=int, default=6000, help="optimiser steps (batch 16)")
     args = ap.parse_args()
-    print(json.dumps(train(args.out, args.quick, args.seed, args.real, args.real_share),
-                     indent=1))
+    print(json.dumps(train(args.out, args.quick, args.seed, args.real, args.real_share,
+                           args.steps), indent=1))
 
 
 if __name__ == "__main__":
