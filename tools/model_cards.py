@@ -179,8 +179,9 @@ def render(manifest: dict, demo: dict | None = None) -> str:
             "a car roof were detected as plates (scores 0.35-0.56) on 10-49 of 148 frames; "
             "the demo is now drawn without them. The synthetic false-positive rate above "
             "comes mostly from such text badges and stripes. Real hard negatives are the fix.",
-            "- The detector's real training data is 77 dashcam frames from three videos; the "
-            "held-out figure comes from 30 frames of other videos and is small. A gate "
+            "- The detector's real training data is 77 dashcam frames: one day ride and the "
+            "first part of one night ride. The held-out figure comes from 30 frames (two "
+            "other day rides, the later night ride) and is small. A gate "
             "camera (fixed, closer, often infrared) differs from a dashcam: record a day "
             "and a night at the site and check with `anpr-edge eval` before relying on it.",
             "- Seeds are fixed; rebuilding on other CPUs or library versions gives "
