@@ -140,7 +140,12 @@ def random_crop(
         y0 = int(np.clip(y + h / 2 - rng.uniform(0.15, 0.85) * CROP, 0, S - CROP))
     else:
         x0, y0 = (int(v) for v in rng.integers(0, S - CROP + 1, 2))
-    crop = img[y0 : y0 + CROP, x0 : x0 + CROP]
+    return img[y0 : y0 + CROP, x0 : x0 + CROP], boxes_in_window(boxes, x0, y0)
+
+
+def boxes_in_window(boxes: np.ndarray, x0: int, y0: int) -> np.ndarray:
+    """Boxes [x, y, w, h] moved into the CROP window at (x0, y0), clipped to it; only
+    those still more than 60 % visible are kept."""
     b = boxes.copy()
     b[:, 0] -= x0
     b[:, 1] -= y0
@@ -149,8 +154,7 @@ def random_crop(
     x2 = np.clip(b[:, 0] + b[:, 2], 0, CROP)
     y2 = np.clip(b[:, 1] + b[:, 3], 0, CROP)
     vis = (x2 - x1).clip(0) * (y2 - y1).clip(0) / np.maximum(b[:, 2] * b[:, 3], 1e-6)
-    keep = vis > 0.6
-    return crop, np.stack([x1, y1, x2 - x1, y2 - y1], 1)[keep]
+    return np.stack([x1, y1, x2 - x1, y2 - y1], 1)[vis > 0.6]
 
 
 def real_crop(rng: np.random.Generator, img: np.ndarray,
@@ -179,13 +183,7 @@ def real_crop(rng: np.random.Generator, img: np.ndarray,
     if rng.random() < 0.2:
         crop = crop.mean(axis=2, keepdims=True).repeat(3, axis=2)  # infrared-like grey
     crop = np.clip(crop, 0, 255).astype(np.uint8)
-    b[:, 0] -= x0
-    b[:, 1] -= y0
-    x1, y1 = np.clip(b[:, 0], 0, CROP), np.clip(b[:, 1], 0, CROP)
-    x2, y2 = np.clip(b[:, 0] + b[:, 2], 0, CROP), np.clip(b[:, 1] + b[:, 3], 0, CROP)
-    vis = (x2 - x1).clip(0) * (y2 - y1).clip(0) / np.maximum(b[:, 2] * b[:, 3], 1e-6)
-    keep = vis > 0.6
-    return np.ascontiguousarray(crop), np.stack([x1, y1, x2 - x1, y2 - y1], 1)[keep]
+    return np.ascontiguousarray(crop), boxes_in_window(b, x0, y0)
 
 
 def focal_loss(pred_logit, gt, mask):
