@@ -3,6 +3,8 @@
 #   tools/bootstrap.sh demo   -> run the node on the bundled demo clip
 #   tools/bootstrap.sh test   -> run the test suite (starts its own mosquitto)
 #   tools/bootstrap.sh setup  -> only set up
+#   tools/bootstrap.sh train  -> retrain every shipped model from scratch (hours on 2 cores;
+#                                needs ../shared/data/real/ro_frames; see models/README.md)
 # Idempotent: a second run only checks what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +28,12 @@ fi
 if [ "$job" = test ] && [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ]; then
     missing+=(fonts-dejavu-core)
 fi
+# The OCR training data is drawn in many open typefaces (tools/synth/fonts.py lists them);
+# the tests render a few crops with them too.
+if { [ "$job" = test ] || [ "$job" = train ]; } && command -v python3 >/dev/null 2>&1; then
+    read -r -a fonts <<< "$(python3 -m tools.synth.fonts)"
+    missing+=("${fonts[@]}")
+fi
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "bootstrap: installing ${missing[*]} with apt-get" >&2
     "${sudo_cmd[@]}" apt-get update -qq
@@ -41,10 +49,14 @@ if [ ! -f "$stamp" ]; then
     .venv/bin/python -m pip install -q -e ".[dev]"
     touch "$stamp"
 fi
+if [ "$job" = train ] && ! .venv/bin/python -c 'import torch' >/dev/null 2>&1; then
+    .venv/bin/python -m pip install -q -e ".[dev,train]"
+fi
 
 case "$job" in
     demo) exec .venv/bin/anpr-edge run --config firmware_config/demo.toml "$@" ;;
     test) exec .venv/bin/python -m pytest "$@" ;;
+    train) exec .venv/bin/python -m tools.train_all "$@" ;;
     setup) echo "bootstrap: ready (.venv)" ;;
-    *) echo "usage: tools/bootstrap.sh demo|test|setup" >&2; exit 2 ;;
+    *) echo "usage: tools/bootstrap.sh demo|test|train|setup" >&2; exit 2 ;;
 esac

@@ -313,6 +313,18 @@ def plate_crop(
     # Render only as large as needed: big renders cost time and get downscaled anyway.
     flat = soil(rng, render_flat(rng, spec, int(np.clip(char_h * 3, 48, 110))))
     width = char_h / 0.7 * spec.aspect if len(spec.rows) == 1 else char_h / 0.35 * spec.aspect
+    return frame_crop(rng, flat, width, char_h, (-0.03, jitter)), spec.label
+
+
+def frame_crop(
+    rng: np.random.Generator, flat: np.ndarray, width: float, char_h: float,
+    margins: tuple[float, float],
+) -> np.ndarray:
+    """Warp a flat plate onto a car-like backdrop and cut it as a detector box would.
+
+    The cut is the warped plate's axis-aligned box plus a random margin drawn from
+    ``margins`` (relative to its size) on each side, then camera degradation.
+    """
     rgb, alpha, corners = warp_plate(rng, flat, width)
     pad = round(rgb.shape[0] * 0.2 + rgb.shape[1] * 0.1) + 4
     bh, bw = rgb.shape[0] + 2 * pad, rgb.shape[1] + 2 * pad
@@ -324,7 +336,7 @@ def plate_crop(
     x0, y0 = corners.min(0) + pad
     x1, y1 = corners.max(0) + pad
     bw_, bh_ = x1 - x0, y1 - y0
-    m = rng.uniform(-0.03, jitter, 4)
+    m = rng.uniform(margins[0], margins[1], 4)
     cx0 = int(np.clip(x0 - m[0] * bw_, 0, bw - 2))
     cy0 = int(np.clip(y0 - m[1] * bh_, 0, bh - 2))
     cx1 = int(np.clip(x1 + m[2] * bw_, cx0 + 2, bw))
@@ -333,4 +345,4 @@ def plate_crop(
     crop = np.clip(crop, 0, 255).astype(np.uint8)
     # Small plates get milder blur: a 9 px smear on 13 px characters is unreadable to anyone.
     strength = float(rng.uniform(0.3, 1.0)) * min(1.0, char_h / 24)
-    return degrade(rng, crop, strength), spec.label
+    return degrade(rng, crop, strength)
