@@ -19,6 +19,8 @@ import cv2
 import numpy as np
 import onnxruntime as ort
 
+from tools.names import DET, OCR
+
 SCORE_THR = 0.35
 
 
@@ -67,7 +69,7 @@ def iou(a: tuple, b: list[int]) -> float:
 def run(models: Path, demo: Path) -> dict:
     """Per-vehicle read rates and false texts on the demo clip."""
     manifest = json.loads((models / "manifest.json").read_text())["models"]
-    det_spec, ocr_spec = manifest["plate-det-v2"], manifest["plate-ocr-v1"]
+    det_spec, ocr_spec = manifest[DET], manifest[OCR]
     det, ocr = session(models / det_spec["file"]), session(models / ocr_spec["file"])
     size = det_spec["input"]["shape"][2]
     truth = json.loads((demo / "truth.json").read_text())

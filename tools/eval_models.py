@@ -18,13 +18,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tools.names import DET, DET_INT8, OCR, OCR_INT8
+
 OPENALPR = {"es_crops": 0.448, "us_crops": 0.759, "ro_frames": 0.664, "full_image_ms": 43.6}
 """OpenALPR 2.3.0 on the same sets and machine class (issue 3)."""
 TARGETS = {"es_crops": 0.90, "us_crops": 0.85, "ro_frames": 0.90, "ro_fp": 0.1,
            "full_image_ms": 15.0}
-VARIANTS = {"float": ("plate-det-v2", "plate-ocr-v1"),
-            "int8 OCR": ("plate-det-v2", "plate-ocr-v1-int8")}
+VARIANTS = {"float": (DET, OCR), "int8 OCR": (DET, OCR_INT8), "int8 both": (DET_INT8, OCR_INT8)}
 MODELS = Path("models")
+THRESHOLDS = (0.35, 0.45, 0.55, 0.65)
+"""Detector score thresholds swept on the held-out frames: the recall / false-positive trade."""
 
 
 def holdout_manifest(ro_dir: Path, out: Path) -> Path:
@@ -62,6 +65,24 @@ def run_variant(det_name: str, ocr_name: str, sets: dict[str, Path]) -> dict[str
     return out
 
 
+def threshold_sweep(det_name: str, ocr_name: str, manifest: Path) -> list[dict[str, float]]:
+    """Held-out recall and false positives per frame at each of ``THRESHOLDS``."""
+    from edge.app import build_detector, build_recogniser
+    from edge.config import DetectorConfig, InferenceConfig, OcrConfig
+    from edge.evaluate import evaluate
+
+    inf = InferenceConfig(intra_op_threads=1)
+    ocr_cfg = OcrConfig(name=ocr_name)
+    ocr = build_recogniser(ocr_cfg, inf, Path.cwd())
+    rows = []
+    for th in THRESHOLDS:
+        det = build_detector(DetectorConfig(name=det_name, score_threshold=th), inf, Path.cwd())
+        rep = evaluate(manifest, det, ocr, ocr_cfg.crop_margin, threads=1)
+        rows.append({"score_threshold": th, "detection_recall": rep.detection_recall,
+                     "false_positives_per_image": rep.false_positives_per_image})
+    return rows
+
+
 def main() -> None:
     """Score, store in the manifest, re-render the README."""
     from tools.make_synth_eval import write as write_synth
@@ -87,11 +108,13 @@ def main() -> None:
                 "synthetic_scenes": scenes / "manifest.jsonl",
                 "synthetic_crops": crops / "manifest.jsonl"}
         results = {v: run_variant(d, o, sets) for v, (d, o) in VARIANTS.items()}
+        sweep = threshold_sweep(DET, OCR, sets["ro_frames_holdout"])
     man_path = MODELS / "manifest.json"
     manifest = json.loads(man_path.read_text())
     manifest["evaluation"] = {"command": "python -m tools.eval_models", "threads": 1,
                               "variants": {v: list(p) for v, p in VARIANTS.items()},
-                              "openalpr": OPENALPR, "targets": TARGETS, "results": results}
+                              "openalpr": OPENALPR, "targets": TARGETS, "results": results,
+                              "holdout_thresholds": sweep}
     man_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     render_readme(manifest, MODELS / "README.md")
     print(f"eval_models: done in {time.time() - t0:.0f}s; wrote {man_path} and the README")

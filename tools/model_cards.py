@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tools.names import DET, OCR
+
 
 def _v(x: Any) -> str:
     return "n/a" if x is None else str(x)
@@ -93,26 +95,59 @@ def _evaluation(ev: dict | None) -> list[str]:
             pct("synthetic_crops", "exact_read_rate")),
         "", "Columns: " + "; ".join(f"**{v}** = {' + '.join(p)}"
                                     for v, p in ev["variants"].items())
-        + ". The int8 detector is not shipped (slower than float on x86).", ""]
+        + ". Every profile runs the float models: the int8 ones lose reads and "
+        "recall and were no faster on these x86 cores; they ship to be measured on boards "
+        "with int8 dot-product instructions.", "", *_sweep(ev.get("holdout_thresholds"))]
+
+
+def _sweep(rows: list[dict] | None) -> list[str]:
+    """The detector's recall / false-positive trade on the held-out frames."""
+    if not rows:
+        return []
+    return ["The float detector's score threshold (`detector.score_threshold`, default 0.35) "
+            "trades recall for false positives; on the held-out `ro_frames` frames:", "",
+            "| score threshold | recall, IoU 0.4 | false positives per frame |", "|---|---|---|",
+            *(f"| {r['score_threshold']} | {_pct(r['detection_recall'])} | "
+              f"{r['false_positives_per_image']} |" for r in rows), ""]
+
+
+def _params(entry: dict) -> str:
+    n = entry.get("training", {}).get("parameters")
+    return "~0.34 M" if n is None else f"{n / 1e6:.2f} M"
+
+
+def _fonts(ocr: dict | None) -> list[str]:
+    """Which typefaces drew the synthetic plates, by licence."""
+    by_licence = (ocr or {}).get("training", {}).get("fonts")
+    if not by_licence:
+        return ["The synthetic data uses the DejaVu fonts (Debian `fonts-dejavu-core`, "
+                "Bitstream Vera licence)."]
+    rows = ["The synthetic plates are drawn in open typefaces from Debian packages "
+            "(`tools/synth/fonts.py` lists every file; `tools/bootstrap.sh train` installs "
+            "them). Rendered images of a font are not a derivative of it under these "
+            "licences, and no font file ships with the product:", ""]
+    rows += [f"- {lic}: " + ", ".join(f"`{p}`" for p in pkgs) for lic, pkgs in
+             by_licence.items()]
+    return rows
 
 
 def render(manifest: dict, demo: dict | None = None) -> str:
     """Markdown model cards for the detector and the OCR."""
-    det = manifest["models"].get("plate-det-v2")
-    ocr = manifest["models"].get("plate-ocr-v1")
+    det = manifest["models"].get(DET)
+    ocr = manifest["models"].get(OCR)
     out = ["# Shipped models", "",
            "Both models are ours, trained from scratch by `python -m tools.train_all` on the "
            "project's own synthetic data, and the detector also on 77 frames of `ro_frames` "
            "(MIT licence; its other 30 frames, whole videos, are held out); `manifest.json` "
            "(read by the runtime) holds the file hashes, contracts and the numbers below. "
-           "Weights: **Apache-2.0**. The synthetic data uses the DejaVu fonts (Debian "
-           "`fonts-dejavu-core`, Bitstream Vera licence); no third-party weights and no "
-           "evaluation-only images went into training.", "",
+           "Weights: **Apache-2.0**. No third-party weights and no evaluation-only images "
+           "went into training.", "",
+           *_fonts(ocr), "",
            "## Accuracy against the targets", "", *_evaluation(manifest.get("evaluation"))]
     if det:
         m, s = det["metrics"], det["input"]["shape"][2]
         out += [
-            "## plate-det-v2 (plate detector)", "",
+            f"## {DET} (plate detector)", "",
             f"- contract: `yolo-end2end`. Input `images` float32 NCHW (1, 3, {s}, {s}), RGB, "
             f"values /255, letterboxed: r = min({s}/w, {s}/h), cv2.INTER_LINEAR resize to "
             "(round(w r), round(h r)), centred on a canvas filled with 114.",
@@ -143,7 +178,7 @@ def render(manifest: dict, demo: dict | None = None) -> str:
         m = ocr["metrics"]
         _, h, w, c = ocr["input"]["shape"]
         out += [
-            "## plate-ocr-v1 (plate reader)", "",
+            f"## {OCR} (plate reader)", "",
             f"- contract: `fixed-slot` (the fast-plate-ocr one). Input `input` uint8 NHWC "
             f"(N, {h}, {w}, {c}), {ocr['input']['color']} (the runtime converts RGB with "
             f"cv2.COLOR_RGB2GRAY), raw 0-255 (normalised inside the graph), plain cv2.resize "
@@ -151,15 +186,18 @@ def render(manifest: dict, demo: dict | None = None) -> str:
             f"- output: float32 softmax probabilities (N, {ocr['slots']}, "
             f"{len(ocr['alphabet'])}) over `{ocr['alphabet']}`; text is left-aligned and "
             f"`{ocr['pad_char']}` pads the empty slots. Two-row plates read top row first.",
-            "- architecture: small CNN (~0.34 M parameters) ending in a 2 x 20 grid of "
-            "column classifiers, read row by row as a 40-step sequence and trained with CTC; "
+            f"- architecture: small CNN ({_params(ocr)} parameters) ending in a 2 x 20 grid of "
+            "column classifiers (v2: after three dilated 1x3 convolutions along the row, so "
+            "each column sees about three characters either side), read row by row as a "
+            "40-step sequence and trained with CTC; "
             "the graph ends with a greedy CTC decode (argmax, collapse repeats, drop blanks, "
             "left-align) into the 10 slots, so the output is the plain fixed-slot contract. "
             "A slot's vector is the softmax of the step that produced the character (its "
             "`_` entry is the blank probability there); empty slots are one-hot `_`. Two-row "
             "plates come out top row first.",
             "- trained on crops cut like a detector box: the plate's axis-aligned box with "
-            "-3 % to +8 % margins per side.",
+            "-2 % to +10 % margins per side (a fifth of the crops 0 to 25 %), then shifted, "
+            "scaled, rotated and sheared a little more in every epoch after the first.",
             "", "### Training", "", _training(ocr["training"]), "",
             "### Measured", "",
             "| metric | value |", "|---|---|",
@@ -167,9 +205,14 @@ def render(manifest: dict, demo: dict | None = None) -> str:
             f"| synthetic held-out character accuracy | {_pct(m['synthetic_char_acc'])} |",
             f"| ms per crop, onnxruntime, 1 thread | {_v(m['ms_per_crop_1core'])} |", ""]
     out += ["## Demo clip", "", _demo(demo), "## Known limits", "",
-            "- The OCR is trained on synthetic images only (renders in DejaVu faces); real "
-            "plate typefaces, worn film and real IR frames are harder, and the "
-            "real-crop figures above are the honest indicator of that gap.",
+            "- The OCR is trained on synthetic images only, drawn in open look-alikes of plate "
+            "typefaces (no real plate typeface is freely licensed); real plate typefaces, "
+            "worn film and real IR frames are harder, and the real-crop figures above are the "
+            "honest indicator of that gap.",
+            "- O and 0 (and I and 1) look alike on many plates. The training texts use I, O, "
+            "Q and U rarely, as most European systems do not issue them, so a doubtful round "
+            "character reads as 0: right for Italian, Spanish and French plates, wrong for "
+            "the few US and German plates that have an O there.",
             "- The OCR reads up to 10 characters A-Z 0-9; no other scripts, no diacritics. "
             "Stacked two-row plates are only the Italian motorcycle layout.",
             "- The detector has one class; it does not tell car from motorcycle plates, "

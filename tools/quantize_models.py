@@ -1,6 +1,6 @@
 """Static int8 (QDQ) versions of the shipped models, calibrated on synthetic images.
 
-    python -m tools.quantize_models [--images 200] [--with-detector]
+    python -m tools.quantize_models [--images 200] [--only ocr|det]
 
 Writes ``models/<name>-int8.onnx`` next to the float models (which stay as
 they are) and adds ``<name>-int8`` entries with their sha256 to
@@ -8,10 +8,11 @@ they are) and adds ``<name>-int8`` entries with their sha256 to
 as training (tools/synth), never the real evaluation sets, so the accuracy
 cost measured with ``anpr-edge eval`` on those sets is an honest one.
 
-Only the OCR is quantized by default: on 2 x86 cores the int8 detector ran at
-8.1 ms against 3.6 ms in float (QDQ convolutions this small do not pay for
-their requantization without int8 dot-product instructions), so it does not
-ship; ``--with-detector`` makes it for boards where it may win.
+Both models are quantized. The int8 OCR is what the Pi profiles use; the int8
+detector ships for boards with int8 dot-product instructions and so that its
+accuracy cost is measured (``tools.eval_models``), but no profile picks it: on
+2 x86 cores it ran at 8.1 ms against 3.6 ms in float (QDQ convolutions this
+small do not pay for their requantization without those instructions).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from onnxruntime.quantization import (
 from onnxruntime.quantization.shape_inference import quant_pre_process
 
 from edge.inference.manifest import sha256_of
-from tools.synth.plates import plate_crop
+from tools.names import DET, OCR
 from tools.synth.scenes import letterbox, scene
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,10 +71,12 @@ def detector_inputs(n: int, size: int, seed: int = 11) -> Iterator[np.ndarray]:
 
 
 def ocr_inputs(n: int, height: int, width: int, seed: int = 12) -> Iterator[np.ndarray]:
-    """Synthetic plate crops, grey and resized as the runtime feeds them."""
+    """Synthetic plate crops from the training mix, grey and resized as the runtime does."""
+    from tools.train_ocr import sample
+
     rng = np.random.default_rng(seed)
     for _ in range(n):
-        crop, _ = plate_crop(rng)
+        crop, _ = sample(rng)
         grey = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)
         yield cv2.resize(grey, (width, height), interpolation=cv2.INTER_LINEAR)[None, :, :, None]
 
@@ -93,16 +96,16 @@ def main(argv: list[str] | None = None) -> int:
     """Quantize the detector and/or the OCR and register them in the manifest."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--images", type=int, default=200, help="calibration images per model")
-    ap.add_argument("--with-detector", action="store_true",
-                    help="also quantize the detector (slower than float on x86 here)")
+    ap.add_argument("--only", choices=["det", "ocr"], default=None,
+                    help="quantize one model (default: both)")
     ap.add_argument("--models", type=Path, default=MODELS, help="folder with manifest.json")
     args = ap.parse_args(argv)
     models: Path = args.models
     manifest_path = models / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    jobs = [("plate-det-v2", "det"), ("plate-ocr-v1", "ocr")]
+    jobs = [(DET, "det"), (OCR, "ocr")]
     for name, kind in jobs:
-        if kind == "det" and not args.with_detector:
+        if args.only and kind != args.only:
             continue
         entry = manifest["models"][name]
         src = models / entry["file"]

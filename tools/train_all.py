@@ -21,7 +21,7 @@ import platform
 import time
 from pathlib import Path
 
-DET, OCR = "plate-det-v2", "plate-ocr-v1"
+from tools.names import DET, OCR
 
 
 def sha256(path: Path) -> str:
@@ -31,6 +31,18 @@ def sha256(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def register(manifest: dict, name: str, entry: dict, out: Path) -> None:
+    """Put a trained model's entry, with its file's sha256, into the manifest; drop the
+    model it replaces (and that one's int8 variant) so no profile can still name it."""
+    entry = dict(entry)
+    file = entry.pop("file")
+    # Keys in a stable order so diffs of the manifest stay readable.
+    manifest["models"][name] = {"file": file, "sha256": sha256(out / file), **entry}
+    old = entry.get("replaces")
+    for gone in (old, f"{old}-int8") if old else ():
+        manifest["models"].pop(gone, None)
 
 
 def render_readme(manifest: dict, out: Path, demo: Path = Path("demo")) -> None:
@@ -86,19 +98,16 @@ def main() -> None:
         if args.only and not name.startswith(f"plate-{args.only}"):
             continue
         entry = job()
-        entry["sha256"] = sha256(out / entry["file"])
         entry["training"]["environment"] = env
         if args.only:
             entry["training"]["command"] += f" --only {args.only}"
-        # Keys in a stable order so diffs of the manifest stay readable.
-        manifest["models"][name] = {"file": entry.pop("file"), "sha256": entry.pop("sha256"),
-                                    **entry}
+        register(manifest, name, entry, out)
         man_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    if not args.only or args.only == "ocr":
-        from tools.quantize_models import main as quantize
+    from tools.quantize_models import main as quantize
 
-        quantize(["--models", str(out)] + (["--images", "20"] if args.quick else []))
-        manifest = json.loads(man_path.read_text())
+    quantize(["--models", str(out)] + (["--only", args.only] if args.only else [])
+             + (["--images", "20"] if args.quick else []))
+    manifest = json.loads(man_path.read_text())
     render_readme(manifest, out / "README.md")
     print(f"train_all: done in {time.time() - t0:.0f}s; wrote {man_path} and {out / 'README.md'}")
 
