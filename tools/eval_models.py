@@ -44,15 +44,19 @@ def holdout_manifest(ro_dir: Path, out: Path) -> Path:
     return out
 
 
-def run_variant(det_name: str, ocr_name: str, sets: dict[str, Path]) -> dict[str, Any]:
-    """Every set's report for one detector/OCR pair."""
+def run_variant(det_name: str, ocr_name: str, sets: dict[str, Path],
+                score_threshold: float | None = None) -> dict[str, Any]:
+    """Every set's report for one detector/OCR pair (detector threshold: the node default)."""
     from edge.app import build_detector, build_recogniser
     from edge.config import DetectorConfig, InferenceConfig, OcrConfig
     from edge.evaluate import evaluate, report_dict
 
     inf = InferenceConfig(intra_op_threads=1)
     ocr_cfg = OcrConfig(name=ocr_name)
-    det = build_detector(DetectorConfig(name=det_name), inf, Path.cwd())
+    det_cfg = DetectorConfig(name=det_name)
+    if score_threshold is not None:
+        det_cfg = det_cfg.model_copy(update={"score_threshold": score_threshold})
+    det = build_detector(det_cfg, inf, Path.cwd())
     ocr = build_recogniser(ocr_cfg, inf, Path.cwd())
     out: dict[str, Any] = {}
     for name, manifest in sets.items():
@@ -67,19 +71,12 @@ def run_variant(det_name: str, ocr_name: str, sets: dict[str, Path]) -> dict[str
 
 def threshold_sweep(det_name: str, ocr_name: str, manifest: Path) -> list[dict[str, float]]:
     """Held-out recall and false positives per frame at each of ``THRESHOLDS``."""
-    from edge.app import build_detector, build_recogniser
-    from edge.config import DetectorConfig, InferenceConfig, OcrConfig
-    from edge.evaluate import evaluate
-
-    inf = InferenceConfig(intra_op_threads=1)
-    ocr_cfg = OcrConfig(name=ocr_name)
-    ocr = build_recogniser(ocr_cfg, inf, Path.cwd())
     rows = []
     for th in THRESHOLDS:
-        det = build_detector(DetectorConfig(name=det_name, score_threshold=th), inf, Path.cwd())
-        rep = evaluate(manifest, det, ocr, ocr_cfg.crop_margin, threads=1)
-        rows.append({"score_threshold": th, "detection_recall": rep.detection_recall,
-                     "false_positives_per_image": rep.false_positives_per_image})
+        rep = run_variant(det_name, ocr_name, {f"holdout at {th}": manifest}, th)
+        r = rep[f"holdout at {th}"]
+        rows.append({"score_threshold": th, "detection_recall": r["detection_recall"],
+                     "false_positives_per_image": r["false_positives_per_image"]})
     return rows
 
 

@@ -28,7 +28,6 @@ CHUNK = 500
 OCR_FORMATS = ("it", "it_moto", "sk", "de", "fr", "es", "generic")
 OCR_WEIGHTS = (0.3, 0.1, 0.08, 0.14, 0.08, 0.1, 0.2)
 RICH = 0.85
-NAME = OCR
 
 
 def preprocess(crop_rgb: np.ndarray) -> np.ndarray:
@@ -191,12 +190,12 @@ def evaluate(predict, xs: np.ndarray, ys: np.ndarray) -> dict[str, float]:
 
 
 def train(out_dir: Path, quick: bool = False, seed: int = 0, n_train: int = 200000,
-          epochs: int = 5, width: int = 2, name: str = NAME) -> dict:
+          epochs: int = 5, width: int = 2, name: str = OCR) -> dict:
     """Train, export ``<name>.onnx``, verify it with onnxruntime; return its entry."""
     import onnxruntime as ort
     import torch
 
-    from tools.synth.fonts import check_faces
+    from tools.synth.fonts import check_faces, licence_summary
     from tools.synth.plates import check_fonts
 
     check_fonts()
@@ -269,8 +268,6 @@ def train(out_dir: Path, quick: bool = False, seed: int = 0, n_train: int = 2000
         sess.run(None, {"input": xte[i : i + 1]})
     metrics["ms_per_crop_1core"] = round((time.perf_counter() - t) / 200 * 1000, 2)
     print(f"ocr: onnx max|diff| {diff:.2e}, {metrics}", flush=True)
-    from tools.synth.fonts import licence_summary
-
     return {
         "file": path.name, "task": "ocr", "contract": "fixed-slot", "replaces": "plate-ocr-v1",
         "input": {"name": "input", "shape": [-1, H, W, C], "dtype": "uint8", "layout": "NHWC",
@@ -300,7 +297,7 @@ def main() -> None:
     ap.add_argument("--n-train", type=int, default=200000)
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--width", type=int, default=2, choices=[1, 2])
-    ap.add_argument("--name", default=NAME)
+    ap.add_argument("--name", default=OCR)
     args = ap.parse_args()
     entry = train(args.out, args.quick, args.seed, args.n_train, args.epochs, args.width,
                   args.name)
