@@ -84,3 +84,16 @@ def test_missing_fonts_name_the_packages(tmp_path: Path,
             check_faces()
     finally:
         check_faces.cache_clear()
+
+
+def test_detector_photometric_jitter_is_seeded_and_varied() -> None:
+    """The detector's light/haze/colour jitter repeats per seed and spans a range of looks."""
+    from tools.train_detector import photometric
+
+    crop = np.random.default_rng(0).integers(40, 200, (64, 96, 3), dtype=np.uint8)
+    a, b = np.random.default_rng(3), np.random.default_rng(3)
+    outs = [photometric(a, crop) for _ in range(30)]
+    assert all(np.array_equal(o, photometric(b, crop)) for o in outs)
+    assert all(o.shape == crop.shape and o.dtype == np.uint8 for o in outs)
+    means = [float(o.mean()) for o in outs]
+    assert max(means) - min(means) > 40  # darker and brighter versions, not one look

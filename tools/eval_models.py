@@ -80,6 +80,18 @@ def threshold_sweep(det_name: str, ocr_name: str, manifest: Path) -> list[dict[s
     return rows
 
 
+def cpu_summary() -> str:
+    """The CPU model and whether it has VNNI, which decides how well int8 kernels add up."""
+    import platform
+
+    info = Path("/proc/cpuinfo")
+    text = info.read_text(encoding="utf-8", errors="replace") if info.exists() else ""
+    model = next((ln.split(":", 1)[1].strip() for ln in text.splitlines()
+                  if ln.startswith("model name")), platform.processor() or platform.machine())
+    vnni = any(f in text.split() for f in ("avx512_vnni", "avx_vnni"))
+    return f"{model}, {'with' if vnni else 'without'} VNNI" if text else model
+
+
 def main() -> None:
     """Score, store in the manifest, re-render the README."""
     from tools.make_synth_eval import write as write_synth
@@ -109,6 +121,7 @@ def main() -> None:
     man_path = MODELS / "manifest.json"
     manifest = json.loads(man_path.read_text())
     manifest["evaluation"] = {"command": "python -m tools.eval_models", "threads": 1,
+                              "cpu": cpu_summary(),
                               "variants": {v: list(p) for v, p in VARIANTS.items()},
                               "openalpr": OPENALPR, "targets": TARGETS, "results": results,
                               "holdout_thresholds": sweep}
