@@ -91,5 +91,6 @@ def test_detector_finds_real_plates_in_frames_it_never_trained_on(tmp_path: Path
     assert main(["eval", str(manifest), "--out", str(out)]) == 0
     report = json.loads(out.read_text())
     assert report["images"] == 30
-    assert report["detection_recall"] >= 0.6  # v1 trained on synthetic scenes only: 10.8 %
-    assert report["false_positives_per_image"] <= 0.5
+    # plate-det-v3: 91.9 % at 0.27 per frame; v2 83.8 %; v1 (synthetic scenes only) 10.8 %.
+    assert report["detection_recall"] >= 0.75
+    assert report["false_positives_per_image"] <= 0.4
