@@ -8,12 +8,11 @@ they are) and adds ``<name>-int8`` entries with their sha256 to
 as training (tools/synth), never the real evaluation sets, so the accuracy
 cost measured with ``anpr-edge eval`` on those sets is an honest one.
 
-Both models are quantized, and both ship so that their accuracy cost is
-measured (``tools.eval_models``) and so that boards with int8 dot-product
-instructions can try them, but no profile picks them: the int8 OCR costs
-several points of exact reads, and on 2 x86 cores neither ran faster than float
-(QDQ convolutions this small do not pay for their requantization without those
-instructions). ``models/README.md`` has the figures.
+Both models are quantized and ship, with their accuracy cost measured by
+``tools.eval_models`` (``models/README.md`` has the figures). No profile picks
+them yet: how fast they run depends on the CPU's int8 instructions (on a VNNI
+x86 the int8 OCR ran in less than half the float time, the int8 detector was
+slower than float), and nobody has measured them on a Pi.
 """
 
 from __future__ import annotations

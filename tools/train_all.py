@@ -15,22 +15,13 @@ comparable models (bit-identical weights are not promised across CPUs/thread cou
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import platform
 import time
 from pathlib import Path
 
+from edge.inference.manifest import sha256_of
 from tools.names import DET, OCR
-
-
-def sha256(path: Path) -> str:
-    """Hex digest of a file, as the runtime checks it."""
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def register(manifest: dict, name: str, entry: dict, out: Path) -> None:
@@ -39,7 +30,7 @@ def register(manifest: dict, name: str, entry: dict, out: Path) -> None:
     entry = dict(entry)
     file = entry.pop("file")
     # Keys in a stable order so diffs of the manifest stay readable.
-    manifest["models"][name] = {"file": file, "sha256": sha256(out / file), **entry}
+    manifest["models"][name] = {"file": file, "sha256": sha256_of(out / file), **entry}
     old = entry.get("replaces")
     for gone in (old, f"{old}-int8") if old else ():
         manifest["models"].pop(gone, None)
