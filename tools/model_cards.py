@@ -25,8 +25,18 @@ def _training(t: dict) -> str:
     sizes = {k: t[k] for k in ("train_crops", "test_crops", "train_images", "test_images",
                                "epochs", "steps", "batch") if k in t}
     rows.append("- sizes: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sizes.items()))
+    if "stage2" in t:
+        s2, m1 = t["stage2"], t.get("stage1_metrics", {})
+        rows[-1] = "- stage 1 (`tools/train_ocr.py`, from random weights): " + rows[-1][2:]
+        rows.append(f"- stage 1 on the synthetic test set: {_pct(m1.get('synthetic_exact'))} "
+                    "exact")
+        rows.append(f"- stage 2 (`tools/finetune_ocr.py`, from stage 1's ONNX file): "
+                    f"{s2['train_crops']} fresh crops (data seed {s2['data_seed']}), "
+                    f"{s2['epochs']} epochs, batch {s2['batch']}, peak learning rate "
+                    f"{s2['peak_lr']}, {s2['schedule']}; data {s2['data_time_s']} s, "
+                    f"training {s2['time_s']} s")
     rows.append(f"- time: data generation {t.get('data_time_s')} s, training {t['time_s']} s "
-                f"(2 CPU threads, no GPU)")
+                "(2 CPU threads, no GPU" + ("; both stages" if "stage2" in t else "") + ")")
     if env:
         rows.append("- environment: " + ", ".join(f"{k} {v}" for k, v in env.items()))
     return "\n".join(rows)

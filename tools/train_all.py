@@ -6,7 +6,9 @@
     python -m tools.eval_models          # then: the accuracy table on the real sets
 
 The detector trains on synthetic scenes and on part of ``ro_frames`` (MIT), so
-``--real`` must point at it; the OCR on synthetic crops only.
+``--real`` must point at it; the OCR on synthetic crops only, in two stages
+(tools/train_ocr.py from scratch, then tools/finetune_ocr.py from stage 1's file,
+which stays in ``out/ocr-stage1/``).
 
 Seeds are fixed, so a rerun on the same library versions gives the same data and
 comparable models (bit-identical weights are not promised across CPUs/thread counts).
@@ -21,7 +23,7 @@ import time
 from pathlib import Path
 
 from edge.inference.manifest import sha256_of
-from tools.names import DET, OCR
+from tools.names import DET, OCR, OCR_STAGE1
 
 
 def register(manifest: dict, name: str, entry: dict, out: Path) -> None:
@@ -34,6 +36,31 @@ def register(manifest: dict, name: str, entry: dict, out: Path) -> None:
     old = entry.get("replaces")
     for gone in (old, f"{old}-int8") if old else ():
         manifest["models"].pop(gone, None)
+
+
+def ocr_entry(stage1: dict, stage2: dict) -> dict:
+    """The shipped OCR's manifest entry: stage 1's contract and record, stage 2's file,
+    figures and record (``training.stage2``), and the time of both stages."""
+    entry = {**stage1, "file": stage2["file"], "replaces": "plate-ocr-v2",
+             "metrics": stage2["metrics"]}
+    t = dict(stage1["training"])
+    t["stage1_metrics"] = stage1["metrics"]
+    t["stage2"] = {k: v for k, v in stage2.items() if k not in ("file", "metrics")}
+    t["data_time_s"] = stage1["training"]["data_time_s"] + stage2["data_time_s"]
+    t["time_s"] = stage1["training"]["time_s"] + stage2["time_s"]
+    entry["training"] = t
+    return entry
+
+
+def train_ocr_stages(out: Path, quick: bool, seed: int) -> dict:
+    """Both OCR stages; stage 1's file stays in ``out/ocr-stage1/`` (it is not shipped)."""
+    from tools.finetune_ocr import finetune
+    from tools.train_ocr import train
+
+    work = Path("out") / ("ocr-stage1-quick" if quick else "ocr-stage1")
+    stage1 = train(work, quick, seed, name=OCR_STAGE1)
+    stage2 = finetune(work / stage1["file"], out, quick, seed, name=OCR)
+    return ocr_entry(stage1, stage2)
 
 
 def render_readme(manifest: dict, out: Path, demo: Path = Path("demo")) -> None:
@@ -71,7 +98,6 @@ def main() -> None:
 
     from tools.synth.plates import check_fonts
     from tools.train_detector import train as train_det
-    from tools.train_ocr import train as train_ocr
 
     check_fonts()  # fail before minutes of work when fonts-dejavu-core is missing
     t0 = time.time()
@@ -83,7 +109,7 @@ def main() -> None:
         env |= {"torch": torch.__version__, "onnxruntime": onnxruntime.__version__}
     except ImportError as exc:
         raise SystemExit(f"training needs the 'train' extra (torch, pillow, onnx): {exc}") from exc
-    jobs = {OCR: lambda: train_ocr(out, args.quick, args.seed),
+    jobs = {OCR: lambda: train_ocr_stages(out, args.quick, args.seed),
             DET: lambda: train_det(out, args.quick, args.seed, args.real)}
     for name, job in jobs.items():
         if args.only and not name.startswith(f"plate-{args.only}"):

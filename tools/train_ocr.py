@@ -24,6 +24,7 @@ ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_"
 PAD = ALPHABET.index("_")
 SLOTS, H, W, C = 10, 48, 160, 1
 CHUNK = 500
+BATCH = 128
 # More variable-length plates than a gate sees: the reader must not assume 7 characters.
 OCR_FORMATS = ("it", "it_moto", "sk", "de", "fr", "es", "generic")
 OCR_WEIGHTS = (0.3, 0.1, 0.08, 0.14, 0.08, 0.1, 0.2)
@@ -84,11 +85,14 @@ def make_dataset(n: int, seed: int, rich: float = RICH,
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
-def build_model(width: int = 1):  # -> torch.nn.Module (torch is imported lazily)
+def build_model(width: int = 1, folded: bool = False):  # -> torch.nn.Module (lazy torch)
     """A small CNN; the whole preprocessing (uint8 NHWC -> normalised NCHW) is in the graph.
 
     ``width`` 1 is plate-ocr-v1's (32/64/128 channels, one context layer); 2 is v2's
     (40/80/160 channels, three context layers): 1.6 times v1's arithmetic.
+    ``folded`` builds the same network with every batch norm folded into its convolution
+    (a biased convolution, as the exported ONNX graph has it): the form that the second
+    training stage (tools/finetune_ocr.py) loads from a stage-1 ONNX file.
     """
     import torch
     from torch import nn
@@ -98,8 +102,9 @@ def build_model(width: int = 1):  # -> torch.nn.Module (torch is imported lazily
     def block(cin: int, cout: int, k: tuple[int, int] = (3, 3),
               dil: tuple[int, int] = (1, 1)) -> list[nn.Module]:
         pad = (dil[0] * (k[0] // 2), dil[1] * (k[1] // 2))
-        return [nn.Conv2d(cin, cout, k, padding=pad, dilation=dil, bias=False),
-                nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+        conv = nn.Conv2d(cin, cout, k, padding=pad, dilation=dil, bias=folded)
+        norm: list[nn.Module] = [] if folded else [nn.BatchNorm2d(cout)]
+        return [conv, *norm, nn.ReLU(inplace=True)]
 
     # v2 reads wider context along the row: two dilated 1x3 convolutions see about
     # three characters on each side, so a character is judged with its neighbours.
@@ -120,8 +125,8 @@ def build_model(width: int = 1):  # -> torch.nn.Module (torch is imported lazily
             super().__init__()
             self.features = nn.Sequential(
                 # Stride-2 first conv: half the cost of conv + pool at full resolution.
-                nn.Conv2d(C, c1, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(c1),
-                nn.ReLU(inplace=True),
+                nn.Conv2d(C, c1, 3, stride=2, padding=1, bias=folded),
+                *([] if folded else [nn.BatchNorm2d(c1)]), nn.ReLU(inplace=True),
                 *block(c1, c1), nn.MaxPool2d(2),
                 *block(c1, c2), *block(c2, c2), nn.MaxPool2d(2),
                 *block(c2, c3), *block(c3, c3), nn.MaxPool2d((3, 1)),
@@ -189,37 +194,17 @@ def evaluate(predict, xs: np.ndarray, ys: np.ndarray) -> dict[str, float]:
     return {"synthetic_exact": round(exact, 4), "synthetic_char_acc": round(char_acc, 4)}
 
 
-def train(out_dir: Path, quick: bool = False, seed: int = 0, n_train: int = 200000,
-          epochs: int = 5, width: int = 2, name: str = OCR) -> dict:
-    """Train, export ``<name>.onnx``, verify it with onnxruntime; return its entry."""
-    import onnxruntime as ort
+def fit(model, opt, sched, xtr: np.ndarray, ytr: np.ndarray, xte: np.ndarray,
+        yte: np.ndarray, gen, epochs: int, plain_first: bool, clip: float | None = None,
+        tag: str = "ocr") -> None:
+    """CTC training epochs over ``xtr`` (augmented, except the first epoch when
+    ``plain_first``), printing the synthetic test metrics after each."""
     import torch
 
-    from tools.synth.fonts import check_faces, licence_summary
-    from tools.synth.plates import check_fonts
-
-    check_fonts()
-    check_faces()
-    torch.manual_seed(seed)
-    torch.set_num_threads(2)
-    n_test = 4000
-    if quick:
-        n_train, n_test, epochs = 6000, 1000, 2
-    t0 = time.time()
-    xtr, ytr = make_dataset(n_train, seed)
-    xte, yte = make_dataset(n_test, seed + 1000)  # disjoint seed: held-out test set
-    t_data = time.time() - t0
-    print(f"ocr: data {n_train}+{n_test} crops in {t_data:.0f}s", flush=True)
-
-    model = build_model(width)
-    bs = 128
-    steps = epochs * (n_train // bs)
-    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=4e-3, total_steps=steps,
-                                                pct_start=0.1)
     loss_fn = torch.nn.CTCLoss(blank=PAD, zero_infinity=True)
-    gen = torch.Generator().manual_seed(seed)
     xt, yt = torch.from_numpy(xtr), torch.from_numpy(ytr)
+    bs = BATCH
+    n_train = len(xtr)
     t1 = time.time()
     for epoch in range(epochs):
         model.train()
@@ -227,26 +212,32 @@ def train(out_dir: Path, quick: bool = False, seed: int = 0, n_train: int = 2000
         total = 0.0
         for b in range(n_train // bs):
             idx = perm[b * bs : (b + 1) * bs]
-            # The first epoch sees the crops as rendered; later ones a fresh variation.
-            xb = xt[idx] if epoch == 0 else augment(xt[idx], gen)
+            xb = xt[idx] if epoch == 0 and plain_first else augment(xt[idx], gen)
             logp = torch.log_softmax(model.logits(xb), dim=-1).transpose(0, 1)
             tgt = yt[idx]
             lengths = (tgt != PAD).sum(1)
             loss = loss_fn(logp, tgt, torch.full_like(lengths, logp.shape[0]), lengths)
             opt.zero_grad()
             loss.backward()
+            if clip is not None:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
             opt.step()
             sched.step()
             total += float(loss.detach())
         model.eval()
         with torch.no_grad():
             m = evaluate(lambda a: model(torch.from_numpy(a)).numpy(), xte[:1000], yte[:1000])
-        print(f"ocr: epoch {epoch + 1}/{epochs} loss {total / (n_train // bs):.4f} {m} "
+        print(f"{tag}: epoch {epoch + 1}/{epochs} loss {total / (n_train // bs):.4f} {m} "
               f"{time.time() - t1:.0f}s", flush=True)
-    t_train = time.time() - t1
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"{name}.onnx"
+
+def export(model, path: Path, xte: np.ndarray, yte: np.ndarray) -> dict[str, float]:
+    """Export to ONNX, check onnxruntime against torch, and measure the exported file
+    on the synthetic test set (accuracy and single-crop time on one core)."""
+    import onnxruntime as ort
+    import torch
+
+    path.parent.mkdir(parents=True, exist_ok=True)
     model.eval()
     torch.onnx.export(model, (torch.from_numpy(xte[:2]),), str(path), input_names=["input"],
                       output_names=["output"], dynamic_axes={"input": {0: "N"}, "output": {0: "N"}},
@@ -268,6 +259,43 @@ def train(out_dir: Path, quick: bool = False, seed: int = 0, n_train: int = 2000
         sess.run(None, {"input": xte[i : i + 1]})
     metrics["ms_per_crop_1core"] = round((time.perf_counter() - t) / 200 * 1000, 2)
     print(f"ocr: onnx max|diff| {diff:.2e}, {metrics}", flush=True)
+    return metrics
+
+
+def train(out_dir: Path, quick: bool = False, seed: int = 0, n_train: int = 200000,
+          epochs: int = 5, width: int = 2, name: str = OCR) -> dict:
+    """Train, export ``<name>.onnx``, verify it with onnxruntime; return its entry."""
+    import torch
+
+    from tools.synth.fonts import check_faces, licence_summary
+    from tools.synth.plates import check_fonts
+
+    check_fonts()
+    check_faces()
+    torch.manual_seed(seed)
+    torch.set_num_threads(2)
+    n_test = 4000
+    if quick:
+        n_train, n_test, epochs = 6000, 1000, 2
+    t0 = time.time()
+    xtr, ytr = make_dataset(n_train, seed)
+    xte, yte = make_dataset(n_test, seed + 1000)  # disjoint seed: held-out test set
+    t_data = time.time() - t0
+    print(f"ocr: data {n_train}+{n_test} crops in {t_data:.0f}s", flush=True)
+
+    model = build_model(width)
+    bs = BATCH
+    steps = epochs * (n_train // bs)
+    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=4e-3, total_steps=steps,
+                                                pct_start=0.1)
+    gen = torch.Generator().manual_seed(seed)
+    t1 = time.time()
+    # The first epoch sees the crops as rendered; later ones a fresh variation.
+    fit(model, opt, sched, xtr, ytr, xte, yte, gen, epochs, plain_first=True)
+    t_train = time.time() - t1
+    path = out_dir / f"{name}.onnx"
+    metrics = export(model, path, xte, yte)
     return {
         "file": path.name, "task": "ocr", "contract": "fixed-slot", "replaces": "plate-ocr-v1",
         "input": {"name": "input", "shape": [-1, H, W, C], "dtype": "uint8", "layout": "NHWC",

@@ -1,0 +1,63 @@
+"""The two-stage OCR training tools: stage 2 starts exactly where stage 1's file ends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tools.names import DET, OCR
+from tools.train_all import ocr_entry
+
+MODELS = Path(__file__).resolve().parents[1] / "models"
+
+
+@pytest.fixture(scope="module")
+def torch_present() -> None:
+    """Skip where the 'train' extra (torch, onnx) is not installed."""
+    pytest.importorskip("torch", reason="needs the train extra: pip install -e '.[train]'")
+    pytest.importorskip("onnx", reason="needs the train extra: pip install -e '.[train]'")
+
+
+def test_folded_reader_computes_what_the_onnx_file_computes(torch_present: None) -> None:
+    """The reader rebuilt from the shipped OCR file gives onnxruntime's output on plate crops."""
+    import onnxruntime as ort
+    import torch
+
+    from tools.finetune_ocr import load_folded
+    from tools.train_ocr import make_dataset
+
+    path = MODELS / f"{OCR}.onnx"
+    model = load_folded(path)
+    crops, _ = make_dataset(16, seed=77, workers=1)
+    with torch.no_grad():
+        got = model(torch.from_numpy(crops)).numpy()
+    want = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
+        None, {"input": crops})[0]
+    assert got.shape == want.shape
+    assert float(np.abs(got - want).max()) < 1e-4
+
+
+def test_folded_reader_refuses_a_graph_of_another_shape(torch_present: None) -> None:
+    """Loading the detector as a stage-1 reader fails with the file named."""
+    from tools.finetune_ocr import load_folded
+
+    with pytest.raises(ValueError, match=DET):
+        load_folded(MODELS / f"{DET}.onnx")
+
+
+def test_ocr_entry_keeps_stage2_file_and_figures_and_sums_the_time() -> None:
+    """The manifest entry ships stage 2's file and metrics, keeps stage 1's, adds both times."""
+    stage1 = {"file": "s1.onnx", "task": "ocr", "replaces": "plate-ocr-v1",
+              "metrics": {"synthetic_exact": 0.9},
+              "training": {"command": "c", "seed": 0, "data_time_s": 10, "time_s": 100}}
+    stage2 = {"file": "s2.onnx", "metrics": {"synthetic_exact": 0.95}, "data_time_s": 5,
+              "time_s": 50, "epochs": 3}
+    entry = ocr_entry(stage1, stage2)
+    assert entry["file"] == "s2.onnx" and entry["task"] == "ocr"
+    assert entry["metrics"] == {"synthetic_exact": 0.95}
+    assert entry["training"]["stage1_metrics"] == {"synthetic_exact": 0.9}
+    assert entry["training"]["stage2"] == {"data_time_s": 5, "time_s": 50, "epochs": 3}
+    assert (entry["training"]["data_time_s"], entry["training"]["time_s"]) == (15, 150)
+    assert stage1["training"]["time_s"] == 100  # the stage-1 record is not mutated
