@@ -24,10 +24,11 @@ def _training(t: dict) -> str:
     rows = [f"- command: `{t['command']}` (seed {t['seed']})", f"- data: {t['data']}"]
     sizes = {k: t[k] for k in ("train_crops", "test_crops", "train_images", "test_images",
                                "epochs", "steps", "batch") if k in t}
-    rows.append("- sizes: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sizes.items()))
+    stage1 = "stage 1 (`tools/train_ocr.py`, from random weights): " if "stage2" in t else ""
+    rows.append(f"- {stage1}sizes: "
+                + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sizes.items()))
     if "stage2" in t:
         s2, m1 = t["stage2"], t.get("stage1_metrics", {})
-        rows[-1] = "- stage 1 (`tools/train_ocr.py`, from random weights): " + rows[-1][2:]
         rows.append(f"- stage 1 on the synthetic test set: {_pct(m1.get('synthetic_exact'))} "
                     "exact")
         rows.append(f"- stage 2 (`tools/finetune_ocr.py`, from stage 1's ONNX file): "

@@ -99,12 +99,14 @@ def build_model(width: int = 1, folded: bool = False):  # -> torch.nn.Module (la
 
     c1, c2, c3 = (32, 64, 128) if width == 1 else (40, 80, 160)
 
+    def norm(c: int) -> list[nn.Module]:
+        return [] if folded else [nn.BatchNorm2d(c)]
+
     def block(cin: int, cout: int, k: tuple[int, int] = (3, 3),
               dil: tuple[int, int] = (1, 1)) -> list[nn.Module]:
         pad = (dil[0] * (k[0] // 2), dil[1] * (k[1] // 2))
-        conv = nn.Conv2d(cin, cout, k, padding=pad, dilation=dil, bias=folded)
-        norm: list[nn.Module] = [] if folded else [nn.BatchNorm2d(cout)]
-        return [conv, *norm, nn.ReLU(inplace=True)]
+        return [nn.Conv2d(cin, cout, k, padding=pad, dilation=dil, bias=folded),
+                *norm(cout), nn.ReLU(inplace=True)]
 
     # v2 reads wider context along the row: two dilated 1x3 convolutions see about
     # three characters on each side, so a character is judged with its neighbours.
@@ -125,8 +127,8 @@ def build_model(width: int = 1, folded: bool = False):  # -> torch.nn.Module (la
             super().__init__()
             self.features = nn.Sequential(
                 # Stride-2 first conv: half the cost of conv + pool at full resolution.
-                nn.Conv2d(C, c1, 3, stride=2, padding=1, bias=folded),
-                *([] if folded else [nn.BatchNorm2d(c1)]), nn.ReLU(inplace=True),
+                nn.Conv2d(C, c1, 3, stride=2, padding=1, bias=folded), *norm(c1),
+                nn.ReLU(inplace=True),
                 *block(c1, c1), nn.MaxPool2d(2),
                 *block(c1, c2), *block(c2, c2), nn.MaxPool2d(2),
                 *block(c2, c3), *block(c3, c3), nn.MaxPool2d((3, 1)),
@@ -203,8 +205,7 @@ def fit(model, opt, sched, xtr: np.ndarray, ytr: np.ndarray, xte: np.ndarray,
 
     loss_fn = torch.nn.CTCLoss(blank=PAD, zero_infinity=True)
     xt, yt = torch.from_numpy(xtr), torch.from_numpy(ytr)
-    bs = BATCH
-    n_train = len(xtr)
+    bs, n_train = BATCH, len(xtr)
     t1 = time.time()
     for epoch in range(epochs):
         model.train()
@@ -284,8 +285,7 @@ def train(out_dir: Path, quick: bool = False, seed: int = 0, n_train: int = 2000
     print(f"ocr: data {n_train}+{n_test} crops in {t_data:.0f}s", flush=True)
 
     model = build_model(width)
-    bs = BATCH
-    steps = epochs * (n_train // bs)
+    steps = epochs * (n_train // BATCH)
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=4e-3, total_steps=steps,
                                                 pct_start=0.1)
@@ -309,7 +309,7 @@ def train(out_dir: Path, quick: bool = False, seed: int = 0, n_train: int = 2000
                      "(tools/synth/plates.py); IT car/moto, SK, DE, FR, ES, generic Latin",
                      "fonts": licence_summary(),
                      "train_crops": n_train, "test_crops": n_test, "epochs": epochs,
-                     "batch": bs, "width": width,
+                     "batch": BATCH, "width": width,
                      "parameters": sum(p.numel() for p in model.parameters()),
                      "data_time_s": round(t_data),
                      "time_s": round(t_train)},
