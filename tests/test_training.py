@@ -47,17 +47,34 @@ def test_folded_reader_refuses_a_graph_of_another_shape(torch_present: None) -> 
         load_folded(MODELS / f"{DET}.onnx")
 
 
-def test_ocr_entry_keeps_stage2_file_and_figures_and_sums_the_time() -> None:
-    """The manifest entry ships stage 2's file and metrics, keeps stage 1's, adds both times."""
+def test_ocr_entry_ships_the_last_stage_and_keeps_every_stage_record() -> None:
+    """The entry ships stage 3's file and metrics, keeps stages 1 and 2's, adds all times."""
     stage1 = {"file": "s1.onnx", "task": "ocr", "replaces": "plate-ocr-v1",
               "metrics": {"synthetic_exact": 0.9},
               "training": {"command": "c", "seed": 0, "data_time_s": 10, "time_s": 100}}
-    stage2 = {"file": "s2.onnx", "metrics": {"synthetic_exact": 0.95}, "data_time_s": 5,
+    stage2 = {"file": "s2.onnx", "metrics": {"synthetic_exact": 0.92}, "data_time_s": 5,
               "time_s": 50, "epochs": 3}
-    entry = ocr_entry(stage1, stage2)
-    assert entry["file"] == "s2.onnx" and entry["task"] == "ocr"
+    stage3 = {"file": "s3.onnx", "metrics": {"synthetic_exact": 0.95}, "data_time_s": 2,
+              "time_s": 20, "epochs": 2}
+    entry = ocr_entry(stage1, stage2, stage3)
+    assert entry["file"] == "s3.onnx" and entry["task"] == "ocr"
     assert entry["metrics"] == {"synthetic_exact": 0.95}
     assert entry["training"]["stage1_metrics"] == {"synthetic_exact": 0.9}
-    assert entry["training"]["stage2"] == {"data_time_s": 5, "time_s": 50, "epochs": 3}
-    assert (entry["training"]["data_time_s"], entry["training"]["time_s"]) == (15, 150)
+    assert entry["training"]["stage2"] == {"metrics": {"synthetic_exact": 0.92},
+                                           "data_time_s": 5, "time_s": 50, "epochs": 3}
+    assert entry["training"]["stage3"] == {"data_time_s": 2, "time_s": 20, "epochs": 2}
+    assert (entry["training"]["data_time_s"], entry["training"]["time_s"]) == (17, 170)
     assert stage1["training"]["time_s"] == 100  # the stage-1 record is not mutated
+
+
+def test_model_card_lists_every_training_stage() -> None:
+    """The shipped OCR's card has a line for each stage, with the hard test set of stage 3."""
+    import json
+
+    from tools.model_cards import render
+
+    text = render(json.loads((MODELS / "manifest.json").read_text()), None)
+    text = text[text.index(f"## {OCR} "):]
+    for number in (1, 2, 3):
+        assert f"stage {number} (" in text
+    assert "hard test set" in text

@@ -1,15 +1,19 @@
-"""Second OCR training stage: continue a stage-1 reader on fresh synthetic crops.
+"""Later OCR training stages: continue a reader's ONNX file on fresh synthetic crops.
 
-    python -m tools.finetune_ocr --base STAGE1.onnx [--quick] [--out models]
+    python -m tools.finetune_ocr --base STAGE1.onnx [--stage 2] [--quick] [--out models]
+    python -m tools.finetune_ocr --base STAGE2.onnx --stage 3 [--quick] [--out models]
 
 Stage 1 (tools/train_ocr.py) trains from random weights with a one-cycle schedule.
-This stage draws a new, disjoint set of crops from the same renderers and trains
-for more epochs at a lower, cosine-decaying rate: what more epochs of stage 1 would
-buy, without redoing its hours. It starts from the stage-1 *ONNX file*, so a
-retrain gives the same result whether stage 1 just ran or its file was kept. The
-exported graph has every batch norm folded into its convolution, so the reader is
-rebuilt in that folded form (``build_model(folded=True)``), loaded from the graph's
-initialisers, and checked against onnxruntime before any training step.
+Stage 2 draws a new, disjoint set of crops from the same renderers and trains for
+more epochs at a lower, cosine-decaying rate: what more epochs of stage 1 would buy,
+without redoing its hours. Stage 3 continues stage 2's file on the hard mix
+(tools/synth/hard.py: digit-heavy grouped plates, square plates of every format,
+several occluders, IR cast, loose crops), the kinds of plate the first two stages'
+data shows too rarely. Each stage starts from the previous stage's *ONNX file*, so
+a retrain gives the same result whether the previous stage just ran or its file was
+kept. The exported graph has every batch norm folded into its convolution, so the
+reader is rebuilt in that folded form (``build_model(folded=True)``), loaded from
+the graph's initialisers, and checked against onnxruntime before any training step.
 """
 
 from __future__ import annotations
@@ -17,17 +21,33 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from tools.names import OCR
-from tools.train_ocr import BATCH, C, H, W, build_model, export, fit, make_dataset
+from tools.train_ocr import BATCH, C, H, W, build_model, evaluate, export, fit, make_dataset
 
-DATA_SEED = 2000
-"""Offset of this stage's data seed (stage 1 trains on ``seed``, tests on ``seed + 1000``)."""
-PEAK_LR = 5e-4
 CLIP = 5.0
+HARD_TEST_SEED = 1100
+"""Offset of the hard mix's own test set (stage 1's test set is ``seed + 1000``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One continuation stage: its data (seed offset, size, mix) and its schedule."""
+
+    number: int
+    data_seed: int
+    n_train: int
+    epochs: int
+    peak_lr: float
+    hard: bool
+
+
+STAGES = {2: Stage(2, 2000, 200000, 3, 5e-4, hard=False),
+          3: Stage(3, 3000, 120000, 2, 3e-4, hard=True)}
 
 
 def load_folded(base: Path, width: int = 2):  # -> torch.nn.Module
@@ -64,51 +84,63 @@ def load_folded(base: Path, width: int = 2):  # -> torch.nn.Module
 
 
 def finetune(base: Path, out_dir: Path, quick: bool = False, seed: int = 0,
-             n_train: int = 200000, epochs: int = 3, width: int = 2,
-             name: str = OCR) -> dict:
-    """Train stage 2 from ``base``, export ``<name>.onnx``; return the stage's record."""
+             stage: int = 2, width: int = 2, name: str = OCR) -> dict:
+    """Train ``stage`` (see ``STAGES``) from ``base``, export ``<name>.onnx``; return the
+    stage's record."""
     import torch
 
-    torch.manual_seed(seed + DATA_SEED)
+    st = STAGES[stage]
+    torch.manual_seed(seed + st.data_seed)
     torch.set_num_threads(2)
-    n_test = 4000
+    n_train, n_test, n_hard, epochs = st.n_train, 4000, 2000, st.epochs
     if quick:
-        n_train, n_test, epochs = 3000, 1000, 1
+        n_train, n_test, n_hard, epochs = 3000, 1000, 500, 1
+    tag = f"ocr stage {stage}"
     t0 = time.time()
-    xtr, ytr = make_dataset(n_train, seed + DATA_SEED)
+    xtr, ytr = make_dataset(n_train, seed + st.data_seed, hard=st.hard)
     xte, yte = make_dataset(n_test, seed + 1000)  # stage 1's test set: the figures compare
+    xhd, yhd = make_dataset(n_hard, seed + HARD_TEST_SEED, hard=True)
     t_data = time.time() - t0
-    print(f"ocr stage 2: data {n_train}+{n_test} crops in {t_data:.0f}s", flush=True)
+    print(f"{tag}: data {n_train}+{n_test}+{n_hard} crops in {t_data:.0f}s", flush=True)
     model = load_folded(base, width)
+    with torch.no_grad():
+        before = evaluate(lambda a: model(torch.from_numpy(a)).numpy(), xhd, yhd)
     steps = epochs * (n_train // BATCH)
-    opt = torch.optim.AdamW(model.parameters(), lr=PEAK_LR, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=PEAK_LR, total_steps=steps,
+    opt = torch.optim.AdamW(model.parameters(), lr=st.peak_lr, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=st.peak_lr, total_steps=steps,
                                                 pct_start=0.05, anneal_strategy="cos")
-    gen = torch.Generator().manual_seed(seed + DATA_SEED)
+    gen = torch.Generator().manual_seed(seed + st.data_seed)
     t1 = time.time()
     fit(model, opt, sched, xtr, ytr, xte, yte, gen, epochs, plain_first=False, clip=CLIP,
-        tag="ocr stage 2")
+        tag=tag)
     t_train = time.time() - t1
     path = out_dir / f"{name}.onnx"
     metrics = export(model, path, xte, yte)  # also checks the output shape
-    return {"file": path.name, "base": base.name, "data_seed": seed + DATA_SEED,
-            "train_crops": n_train, "test_crops": n_test, "epochs": epochs, "batch": BATCH,
-            "peak_lr": PEAK_LR, "schedule": "5 % warm-up, cosine to zero; AdamW; grad-norm "
+    with torch.no_grad():
+        after = evaluate(lambda a: model(torch.from_numpy(a)).numpy(), xhd, yhd)
+    metrics["synthetic_hard_exact"] = after["synthetic_exact"]
+    print(f"{tag}: hard test set exact {before['synthetic_exact']} -> "
+          f"{after['synthetic_exact']}", flush=True)
+    return {"file": path.name, "base": base.name, "data_seed": seed + st.data_seed,
+            "data": "the hard mix of tools/synth/hard.py" if st.hard else "stage 1's mix",
+            "train_crops": n_train, "test_crops": n_test, "hard_test_crops": n_hard,
+            "epochs": epochs, "batch": BATCH, "peak_lr": st.peak_lr,
+            "schedule": "5 % warm-up, cosine to zero; AdamW; grad-norm "
             f"clip {CLIP}; batch norm folded (frozen)", "data_time_s": round(t_data),
-            "time_s": round(t_train), "metrics": metrics}
+            "time_s": round(t_train), "base_hard_exact": before["synthetic_exact"],
+            "metrics": metrics}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--base", type=Path, required=True, help="the stage-1 ONNX file")
+    ap.add_argument("--base", type=Path, required=True, help="the previous stage's ONNX file")
+    ap.add_argument("--stage", type=int, choices=sorted(STAGES), default=2)
     ap.add_argument("--quick", action="store_true", help="tiny run to check the pipeline")
     ap.add_argument("--out", type=Path, default=Path("models"))
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--name", default=OCR)
     args = ap.parse_args()
-    record = finetune(args.base, args.out, args.quick, args.seed, epochs=args.epochs,
-                      name=args.name)
+    record = finetune(args.base, args.out, args.quick, args.seed, args.stage, name=args.name)
     print(json.dumps(record, indent=1))
 
 

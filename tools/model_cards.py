@@ -19,25 +19,38 @@ def _pct(x: Any) -> str:
     return "n/a" if x is None else f"{100 * float(x):.1f} %"
 
 
+def _stage_row(number: int, st: dict) -> str:
+    """One continuation stage (tools/finetune_ocr.py) of the OCR's training record."""
+    row = (f"- stage {number} (`tools/finetune_ocr.py --stage {number}`, from stage "
+           f"{number - 1}'s ONNX file, {st.get('data', 'the same mix')}): {st['train_crops']} "
+           f"fresh crops (data seed {st['data_seed']}), {st['epochs']} epochs, batch "
+           f"{st['batch']}, peak learning rate {st['peak_lr']}, {st['schedule']}; data "
+           f"{st['data_time_s']} s, training {st['time_s']} s")
+    if "metrics" in st:
+        row += f"; synthetic test set {_pct(st['metrics'].get('synthetic_exact'))} exact"
+    if "base_hard_exact" in st:
+        row += (f"; hard test set ({st['hard_test_crops']} crops of the hard mix) "
+                f"{_pct(st['base_hard_exact'])} before this stage")
+    return row
+
+
 def _training(t: dict) -> str:
     env = t.get("environment", {})
     rows = [f"- command: `{t['command']}` (seed {t['seed']})", f"- data: {t['data']}"]
     sizes = {k: t[k] for k in ("train_crops", "test_crops", "train_images", "test_images",
                                "epochs", "steps", "batch") if k in t}
-    stage1 = "stage 1 (`tools/train_ocr.py`, from random weights): " if "stage2" in t else ""
+    later = [t[k] for k in sorted(t) if k.startswith("stage") and k[5:].isdigit()]
+    stage1 = "stage 1 (`tools/train_ocr.py`, from random weights): " if later else ""
     rows.append(f"- {stage1}sizes: "
                 + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sizes.items()))
-    if "stage2" in t:
-        s2, m1 = t["stage2"], t.get("stage1_metrics", {})
-        rows.append(f"- stage 1 on the synthetic test set: {_pct(m1.get('synthetic_exact'))} "
-                    "exact")
-        rows.append(f"- stage 2 (`tools/finetune_ocr.py`, from stage 1's ONNX file): "
-                    f"{s2['train_crops']} fresh crops (data seed {s2['data_seed']}), "
-                    f"{s2['epochs']} epochs, batch {s2['batch']}, peak learning rate "
-                    f"{s2['peak_lr']}, {s2['schedule']}; data {s2['data_time_s']} s, "
-                    f"training {s2['time_s']} s")
+    if later:
+        rows.append("- stage 1 on the synthetic test set: "
+                    f"{_pct(t.get('stage1_metrics', {}).get('synthetic_exact'))} exact")
+    for number, st in enumerate(later, start=2):
+        rows.append(_stage_row(number, st))
     rows.append(f"- time: data generation {t.get('data_time_s')} s, training {t['time_s']} s "
-                "(2 CPU threads, no GPU" + ("; both stages" if "stage2" in t else "") + ")")
+                "(2 CPU threads, no GPU" + (f"; all {len(later) + 1} stages" if later else "")
+                + ")")
     if env:
         rows.append("- environment: " + ", ".join(f"{k} {v}" for k, v in env.items()))
     return "\n".join(rows)
@@ -210,13 +223,16 @@ def render(manifest: dict, demo: dict | None = None) -> str:
             "`_` entry is the blank probability there); empty slots are one-hot `_`. Two-row "
             "plates come out top row first.",
             "- trained on crops cut like a detector box: the plate's axis-aligned box with "
-            "-2 % to +10 % margins per side (a fifth of the crops 0 to 25 %), then shifted, "
-            "scaled, rotated and sheared a little more in every epoch after the first.",
+            "-2 % to +10 % margins per side (a fifth of the crops 0 to 25 %; in stage 3 "
+            "also 5 to 45 %), then shifted, scaled, rotated and sheared a little more in "
+            "every epoch after the first.",
             "", "### Training", "", _training(ocr["training"]), "",
             "### Measured", "",
             "| metric | value |", "|---|---|",
             f"| synthetic held-out exact read | {_pct(m['synthetic_exact'])} |",
             f"| synthetic held-out character accuracy | {_pct(m['synthetic_char_acc'])} |",
+            *([f"| synthetic hard-mix exact read (stage 3's test set) | "
+               f"{_pct(m['synthetic_hard_exact'])} |"] if "synthetic_hard_exact" in m else []),
             f"| ms per crop, onnxruntime, 1 thread | {_v(m['ms_per_crop_1core'])} |", ""]
     out += ["## Demo clip", "", _demo(demo), "## Known limits", "",
             "- The OCR is trained on synthetic images only, drawn in open look-alikes of plate "
@@ -228,7 +244,8 @@ def render(manifest: dict, demo: dict | None = None) -> str:
             "character reads as 0: right for Italian, Spanish and French plates, wrong for "
             "the few US and German plates that have an O there.",
             "- The OCR reads up to 10 characters A-Z 0-9; no other scripts, no diacritics. "
-            "Stacked two-row plates are only the Italian motorcycle layout.",
+            "Two-row plates: the Italian motorcycle layout, and (stage 3) square plates of "
+            "the other formats split at a group break.",
             "- The detector has one class; it does not tell car from motorcycle plates, "
             "nor read the country.",
             "- Plate-like clutter fools the detector: in a first draft of the demo street a "

@@ -6,9 +6,10 @@
     python -m tools.eval_models          # then: the accuracy table on the real sets
 
 The detector trains on synthetic scenes and on part of ``ro_frames`` (MIT), so
-``--real`` must point at it; the OCR on synthetic crops only, in two stages
-(tools/train_ocr.py from scratch, then tools/finetune_ocr.py from stage 1's file,
-which stays in ``out/ocr-stage1/``).
+``--real`` must point at it; the OCR on synthetic crops only, in three stages
+(tools/train_ocr.py from scratch, then tools/finetune_ocr.py twice: stage 2 from
+stage 1's file, stage 3 on the hard mix from stage 2's; the intermediate files stay
+in ``out/ocr-stages/``).
 
 Seeds are fixed, so a rerun on the same library versions gives the same data and
 comparable models (bit-identical weights are not promised across CPUs/thread counts).
@@ -23,7 +24,7 @@ import time
 from pathlib import Path
 
 from edge.inference.manifest import sha256_of
-from tools.names import DET, OCR, OCR_STAGE1
+from tools.names import DET, OCR, OCR_STAGE1, OCR_STAGE2
 
 
 def register(manifest: dict, name: str, entry: dict, out: Path) -> None:
@@ -38,29 +39,35 @@ def register(manifest: dict, name: str, entry: dict, out: Path) -> None:
         manifest["models"].pop(gone, None)
 
 
-def ocr_entry(stage1: dict, stage2: dict) -> dict:
-    """The shipped OCR's manifest entry: stage 1's contract and record, stage 2's file,
-    figures and record (``training.stage2``), and the time of both stages."""
-    entry = {**stage1, "file": stage2["file"], "replaces": "plate-ocr-v2",
-             "metrics": stage2["metrics"]}
+def ocr_entry(stage1: dict, *later: dict) -> dict:
+    """The shipped OCR's manifest entry: stage 1's contract and record, the last stage's
+    file and figures, each later stage's record (``training.stage2``, ``training.stage3``;
+    the intermediate ones with their own figures) and the time of all stages."""
+    last = later[-1]
+    entry = {**stage1, "file": last["file"], "replaces": "plate-ocr-v3",
+             "metrics": last["metrics"]}
     t = dict(stage1["training"])
     t["stage1_metrics"] = stage1["metrics"]
-    t["stage2"] = {k: v for k, v in stage2.items() if k not in ("file", "metrics")}
-    t["data_time_s"] = stage1["training"]["data_time_s"] + stage2["data_time_s"]
-    t["time_s"] = stage1["training"]["time_s"] + stage2["time_s"]
+    for number, record in enumerate(later, start=2):
+        drop = ("file", "metrics") if record is last else ("file",)
+        t[f"stage{number}"] = {k: v for k, v in record.items() if k not in drop}
+    t["data_time_s"] = stage1["training"]["data_time_s"] + sum(r["data_time_s"] for r in later)
+    t["time_s"] = stage1["training"]["time_s"] + sum(r["time_s"] for r in later)
     entry["training"] = t
     return entry
 
 
 def train_ocr_stages(out: Path, quick: bool, seed: int) -> dict:
-    """Both OCR stages; stage 1's file stays in ``out/ocr-stage1/`` (it is not shipped)."""
+    """The three OCR stages; the files of stages 1 and 2 stay in ``out/ocr-stages/``
+    (they are not shipped)."""
     from tools.finetune_ocr import finetune
     from tools.train_ocr import train
 
-    work = Path("out") / ("ocr-stage1-quick" if quick else "ocr-stage1")
+    work = Path("out") / ("ocr-stages-quick" if quick else "ocr-stages")
     stage1 = train(work, quick, seed, name=OCR_STAGE1)
-    stage2 = finetune(work / stage1["file"], out, quick, seed, name=OCR)
-    return ocr_entry(stage1, stage2)
+    stage2 = finetune(work / stage1["file"], work, quick, seed, stage=2, name=OCR_STAGE2)
+    stage3 = finetune(work / stage2["file"], out, quick, seed, stage=3, name=OCR)
+    return ocr_entry(stage1, stage2, stage3)
 
 
 def render_readme(manifest: dict, out: Path, demo: Path = Path("demo")) -> None:

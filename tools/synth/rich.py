@@ -22,6 +22,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from tools.synth.fonts import DECOR_FACES, PLATE_FACES, Face, check_faces, face_path
+from tools.synth.hard import grouped_spec, ir_cast, occlude_many, two_rows
+from tools.synth.hard import margins as hard_margins
 from tools.synth.plates import (
     EU_BLUE,
     EU_YELLOW,
@@ -378,11 +380,19 @@ def respell(rng: np.random.Generator, spec: PlateSpec) -> PlateSpec:
                      spec.bg, spec.aspect)
 
 
-def rich_crop(rng: np.random.Generator, fmt: str | None = None) -> tuple[np.ndarray, str]:
-    """An OCR training sample from the varied renderer: (RGB uint8 crop, label)."""
+def rich_crop(rng: np.random.Generator, fmt: str | None = None,
+              hard: bool = False) -> tuple[np.ndarray, str]:
+    """An OCR training sample from the varied renderer: (RGB uint8 crop, label).
+
+    ``hard`` adds the cases of ``tools/synth/hard.py`` (format ``"grouped"``, square
+    plates of every format, several occluders, IR cast, loose crops); without it the
+    random draws are exactly those of the first two training stages.
+    """
     check_faces()
-    spec = respell(rng, random_spec(rng, fmt))
+    spec = respell(rng, grouped_spec(rng) if fmt == "grouped" else random_spec(rng, fmt))
     layout = rng.random()
+    if hard and len(spec.rows) == 1 and layout < 0.55 and rng.random() < 0.2:
+        spec = two_rows(rng, spec)
     if len(spec.rows) > 1 or layout < 0.55:
         flat, spans = _eu_plate(rng, spec, 110)
     elif layout < 0.85:
@@ -390,13 +400,22 @@ def rich_crop(rng: np.random.Generator, fmt: str | None = None) -> tuple[np.ndar
     else:
         flat, spans = _plain_plate(rng, spec)
     label = spec.label
-    if len(spec.rows) == 1 and rng.random() < 0.2:
+    if hard and len(spec.rows) == 1:
+        r = rng.random()
+        if r < 0.25:
+            label = occlude_many(rng, flat, spans, label)
+        elif r < 0.35:
+            label = occlude(rng, flat, spans, label)
+    elif len(spec.rows) == 1 and rng.random() < 0.2:
         label = occlude(rng, flat, spans, label)
     flat = soil(rng, flat)
     char_h = float(rng.uniform(12, 50))
     text_frac = 0.35 if len(spec.rows) > 1 else 0.55
     width = char_h / text_frac * flat.shape[1] / flat.shape[0]
-    margins = (-0.02, 0.1) if rng.random() < 0.8 else (0.0, 0.25)
-    crop = frame_crop(rng, tone(rng, flat), width, char_h, margins)
+    tight, loose = (-0.02, 0.1), (0.0, 0.25)
+    box_margins = hard_margins(rng) if hard else tight if rng.random() < 0.8 else loose
+    toned = tone(rng, flat)
+    if hard and rng.random() < 0.12:
+        toned = ir_cast(rng, toned)
+    crop = frame_crop(rng, toned, width, char_h, box_margins)
     return crop, label
-

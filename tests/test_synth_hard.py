@@ -1,0 +1,94 @@
+"""The third OCR stage's hard mix (tools/synth/hard.py): digit-heavy, square, occluded plates."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from tools.synth.fonts import FontsMissingError, check_faces
+from tools.synth.hard import grouped_spec, ir_cast, occlude_many, two_rows
+from tools.synth.plates import random_spec
+
+
+def test_grouped_plates_alternate_letter_and_digit_groups() -> None:
+    """Every grouped label is 4-10 characters whose letter/digit runs match its drawn groups."""
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        spec = grouped_spec(rng)
+        assert 4 <= len(spec.label) <= 10 and spec.label.isalnum()
+        groups = spec.rows[0].replace("-", " ").split()
+        assert "".join(groups) == spec.label
+        if len(groups) > 1:
+            kinds = [g.isdigit() for g in groups]
+            assert all(g.isdigit() or g.isalpha() for g in groups)
+            assert all(a != b for a, b in itertools.pairwise(kinds))
+
+
+def test_grouped_plates_are_at_least_half_digits() -> None:
+    """Over many plates, digits make up at least half the characters (the generic format: 28 %)."""
+    rng = np.random.default_rng(4)
+    labels = "".join(grouped_spec(rng).label for _ in range(500))
+    assert sum(c.isdigit() for c in labels) / len(labels) >= 0.5
+
+
+def test_two_rows_splits_at_a_group_break_and_keeps_the_label() -> None:
+    """A one-row plate becomes two rows, top first, with the same label."""
+    rng = np.random.default_rng(0)
+    spec = random_spec(rng, "es")  # "1234 BCD"
+    square = two_rows(rng, spec)
+    assert len(square.rows) == 2
+    assert square.label == spec.label == "".join(square.rows).replace(" ", "")
+    assert square.aspect < 2
+
+
+def test_two_rows_leaves_a_plate_without_a_break_alone() -> None:
+    """Text with no group break stays one row."""
+    rng = np.random.default_rng(0)
+    spec = random_spec(rng, "es")
+    solid = type(spec)([spec.label], spec.label, "es", "E", False, spec.bg, 4.7)
+    assert two_rows(rng, solid) is solid
+
+
+def test_occlude_many_drops_exactly_the_hidden_characters() -> None:
+    """The label loses one or two characters, keeps the rest in order, and the patches land."""
+    label = "AB123CD"
+    spans = [(10.0 + 20 * i, 24.0 + 20 * i) for i in range(len(label))]
+    for seed in range(30):
+        canvas = np.full((40, 160, 3), 255, np.uint8)
+        out = occlude_many(np.random.default_rng(seed), canvas, spans, label)
+        assert len(out) in (5, 6)
+        it = iter(label)
+        assert all(ch in it for ch in out)  # a subsequence of the label
+        assert (canvas < 255).any()
+
+
+def test_occlude_many_spares_short_plates() -> None:
+    """Fewer than five characters: nothing is hidden, so a label never shrinks below four."""
+    canvas = np.full((40, 100, 3), 255, np.uint8)
+    spans = [(10.0 + 20 * i, 24.0 + 20 * i) for i in range(4)]
+    assert occlude_many(np.random.default_rng(0), canvas, spans, "AB12") == "AB12"
+    assert (canvas == 255).all()
+
+
+def test_ir_cast_lifts_red_and_blue_over_green() -> None:
+    """A grey image turns magenta: red and blue above green."""
+    out = ir_cast(np.random.default_rng(0), np.full((4, 4, 3), 120, np.uint8))
+    r, g, b = (int(out[..., i].mean()) for i in range(3))
+    assert r > g and b > g
+
+
+def test_hard_crops_are_reproducible_and_labelled() -> None:
+    """The hard mix gives the same crops for one seed, labels of 1-10 characters A-Z 0-9."""
+    try:
+        check_faces()
+    except FontsMissingError as exc:
+        pytest.skip(str(exc))
+    from tools.train_ocr import sample
+
+    a, b = np.random.default_rng(9), np.random.default_rng(9)
+    for _ in range(12):
+        (ca, la), (cb, lb) = sample(a, hard=True), sample(b, hard=True)
+        assert la == lb and np.array_equal(ca, cb)
+        assert 1 <= len(la) <= 10 and la.isalnum() and la == la.upper()

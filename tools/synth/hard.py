@@ -1,0 +1,107 @@
+"""The hard cases the third OCR training stage adds to the varied renderer.
+
+What the readers of stage 1 and 2 got wrong on real plates falls into a few kinds,
+each of which the first two stages' data shows too rarely:
+
+- **Digit-heavy text.** Most of the world's plates are groups of letters and
+  digits (``AB 123 CD``, ``5ABC123``, ``WA 12345``, ``12-ABC-3``); the generic format
+  of ``plates.random_spec`` draws every character from 36, so about 7 in 10 are
+  letters, and the reader learns to guess a letter (D, O, I, B, G) for a worn digit.
+  ``grouped_spec`` draws alternating letter and digit groups instead.
+- **Square plates.** Two-row plates of every format, not only Italian motorcycles.
+- **Several occluders.** Up to two separate characters hidden (bolts, tow bars,
+  stickers, blanked-out characters in published photographs), the patches sometimes
+  nibbling at the neighbours, which stay in the label: the reader must keep reading
+  next to a patch instead of dropping what is beside it.
+- **Infrared without a filter.** Day cameras whose IR-cut filter has failed show a
+  magenta cast.
+- **Loose crops.** A detector box with a wide margin of car body around the plate.
+
+Everything takes a ``numpy.random.Generator``; a seed fixes the output exactly.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from tools.synth.plates import DIGITS, LETTERS, PlateSpec
+
+MARGINS = ((-0.02, 0.1), (0.0, 0.25), (0.05, 0.45))
+"""Detector-box margins (relative to the plate) of the hard mix: tight, loose, very loose."""
+MARGIN_P = (0.65, 0.2, 0.15)
+
+
+def _pick(rng: np.random.Generator, chars: str, n: int) -> str:
+    return "".join(chars[i] for i in rng.integers(0, len(chars), n))
+
+
+def grouped_spec(rng: np.random.Generator) -> PlateSpec:
+    """Alternating letter and digit groups, 4 to 9 characters, digits at least as common."""
+    n_groups = int(rng.integers(2, 4))
+    digit = bool(rng.random() < 0.5)
+    groups: list[str] = []
+    for _ in range(n_groups):
+        n = int(rng.integers(1, 5)) if digit else int(rng.integers(1, 4))
+        groups.append(_pick(rng, DIGITS if digit else LETTERS, n))
+        digit = not digit
+    while sum(map(len, groups)) < 4:  # too short for a plate: lengthen a digit group
+        i = next((k for k, g in enumerate(groups) if g.isdigit()), 0)
+        groups[i] += _pick(rng, DIGITS if groups[i].isdigit() else LETTERS, 1)
+    sep = (" ", "-", "")[int(rng.choice(3, p=(0.5, 0.2, 0.3)))]
+    label = "".join(groups)
+    yellow = rng.random() < 0.2
+    bg = ((int(rng.integers(230, 256)), int(rng.integers(190, 225)), 0) if yellow
+          else (int(rng.integers(225, 256)),) * 3)
+    band = None if rng.random() < 0.5 else _pick(rng, LETTERS, int(rng.integers(1, 3)))
+    return PlateSpec([sep.join(groups) if sep else label], label, "xx", band, False, bg,
+                     float(rng.uniform(3.6, 5.2)))
+
+
+def two_rows(rng: np.random.Generator, spec: PlateSpec) -> PlateSpec:
+    """The same plate as a square two-row plate, split at the group break nearest the middle
+    (unchanged when the text has no break)."""
+    text = spec.rows[0]
+    breaks = [i for i, ch in enumerate(text) if not ch.isalnum()]
+    if len(spec.rows) != 1 or not breaks:
+        return spec
+    mid = len(text) / 2
+    cut = min(breaks, key=lambda i: abs(i - mid))
+    top, bottom = text[:cut].strip(" -"), text[cut + 1 :].strip(" -")
+    if not top or not bottom:
+        return spec
+    return PlateSpec([top, bottom], spec.label, spec.country, spec.band_code, False, spec.bg,
+                     float(rng.uniform(1.1, 1.6)))
+
+
+def occlude_many(rng: np.random.Generator, canvas: np.ndarray,
+                 spans: list[tuple[float, float]], label: str) -> str:
+    """Hide one or two separate characters (or an adjacent pair) under flat patches that
+    may cover a little of their neighbours; returns the label without the hidden ones."""
+    n = len(spans)
+    if n < 5 or n != len(label):
+        return label
+    h = canvas.shape[0]
+    k = 1 if n < 6 or rng.random() < 0.35 else 2  # keep at least four characters readable
+    hidden = sorted(int(i) for i in rng.choice(n, size=k, replace=False))
+    grey = int(rng.integers(80, 210))
+    colour = (grey,) * 3 if rng.random() < 0.8 else tuple(int(c) for c in rng.integers(0, 256, 3))
+    for i in hidden:
+        x0, x1 = spans[i]
+        w = x1 - x0
+        pad_l, pad_r = (w * rng.uniform(-0.05, 0.3, 2)).tolist()
+        y0, y1 = round(h * rng.uniform(0.0, 0.18)), round(h * rng.uniform(0.82, 1.0))
+        cv2.rectangle(canvas, (round(x0 - pad_l), y0), (round(x1 + pad_r), y1), colour, -1)
+    return "".join(ch for j, ch in enumerate(label) if j not in hidden)
+
+
+def ir_cast(rng: np.random.Generator, img: np.ndarray) -> np.ndarray:
+    """A magenta cast (red and blue up, green down): a day camera without its IR-cut filter."""
+    gain = np.array([rng.uniform(1.05, 1.35), rng.uniform(0.6, 0.9), rng.uniform(1.05, 1.35)],
+                    np.float32)
+    return np.clip(img.astype(np.float32) * gain, 0, 255).astype(np.uint8)
+
+
+def margins(rng: np.random.Generator) -> tuple[float, float]:
+    """A detector-box margin range for one crop of the hard mix (see ``MARGINS``)."""
+    return MARGINS[int(rng.choice(len(MARGINS), p=MARGIN_P))]
