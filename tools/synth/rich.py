@@ -380,6 +380,18 @@ def respell(rng: np.random.Generator, spec: PlateSpec) -> PlateSpec:
                      spec.bg, spec.aspect)
 
 
+def _occlusion(rng: np.random.Generator, canvas: np.ndarray, spans: list[tuple[float, float]],
+               label: str, hard: bool) -> str:
+    """A fifth of one-row plates lose a character to an occluder; in the hard mix a
+    quarter lose up to two separate ones and a tenth more lose one."""
+    r = rng.random()
+    if hard and r < 0.25:
+        return occlude_many(rng, canvas, spans, label)
+    if r < (0.35 if hard else 0.2):
+        return occlude(rng, canvas, spans, label)
+    return label
+
+
 def rich_crop(rng: np.random.Generator, fmt: str | None = None,
               hard: bool = False) -> tuple[np.ndarray, str]:
     """An OCR training sample from the varied renderer: (RGB uint8 crop, label).
@@ -400,14 +412,8 @@ def rich_crop(rng: np.random.Generator, fmt: str | None = None,
     else:
         flat, spans = _plain_plate(rng, spec)
     label = spec.label
-    if hard and len(spec.rows) == 1:
-        r = rng.random()
-        if r < 0.25:
-            label = occlude_many(rng, flat, spans, label)
-        elif r < 0.35:
-            label = occlude(rng, flat, spans, label)
-    elif len(spec.rows) == 1 and rng.random() < 0.2:
-        label = occlude(rng, flat, spans, label)
+    if len(spec.rows) == 1:
+        label = _occlusion(rng, flat, spans, label, hard)
     flat = soil(rng, flat)
     char_h = float(rng.uniform(12, 50))
     text_frac = 0.35 if len(spec.rows) > 1 else 0.55
