@@ -25,15 +25,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from tools.synth.plates import DIGITS, LETTERS, PlateSpec
+from tools.synth.plates import DIGITS, LETTERS, PlateSpec, pick
 
 MARGINS = ((-0.02, 0.1), (0.0, 0.25), (0.05, 0.45))
 """Detector-box margins (relative to the plate) of the hard mix: tight, loose, very loose."""
 MARGIN_P = (0.65, 0.2, 0.15)
-
-
-def _pick(rng: np.random.Generator, chars: str, n: int) -> str:
-    return "".join(chars[i] for i in rng.integers(0, len(chars), n))
 
 
 def grouped_spec(rng: np.random.Generator) -> PlateSpec:
@@ -43,17 +39,17 @@ def grouped_spec(rng: np.random.Generator) -> PlateSpec:
     groups: list[str] = []
     for _ in range(n_groups):
         n = int(rng.integers(1, 5)) if digit else int(rng.integers(1, 4))
-        groups.append(_pick(rng, DIGITS if digit else LETTERS, n))
+        groups.append(pick(rng, DIGITS if digit else LETTERS, n))
         digit = not digit
     while sum(map(len, groups)) < 4:  # too short for a plate: lengthen a digit group
         i = next((k for k, g in enumerate(groups) if g.isdigit()), 0)
-        groups[i] += _pick(rng, DIGITS if groups[i].isdigit() else LETTERS, 1)
+        groups[i] += pick(rng, DIGITS if groups[i].isdigit() else LETTERS, 1)
     sep = (" ", "-", "")[int(rng.choice(3, p=(0.5, 0.2, 0.3)))]
     label = "".join(groups)
     yellow = rng.random() < 0.2
     bg = ((int(rng.integers(230, 256)), int(rng.integers(190, 225)), 0) if yellow
           else (int(rng.integers(225, 256)),) * 3)
-    band = None if rng.random() < 0.5 else _pick(rng, LETTERS, int(rng.integers(1, 3)))
+    band = None if rng.random() < 0.5 else pick(rng, LETTERS, int(rng.integers(1, 3)))
     return PlateSpec([sep.join(groups) if sep else label], label, "xx", band, False, bg,
                      float(rng.uniform(3.6, 5.2)))
 

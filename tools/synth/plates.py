@@ -54,7 +54,8 @@ def check_fonts() -> None:
         _font(name, 40)
 
 
-def _pick(rng: np.random.Generator, chars: str, n: int) -> str:
+def pick(rng: np.random.Generator, chars: str, n: int) -> str:
+    """``n`` characters drawn uniformly from ``chars``."""
     return "".join(chars[i] for i in rng.integers(0, len(chars), n))
 
 
@@ -76,35 +77,35 @@ def random_spec(rng: np.random.Generator, fmt: str | None = None) -> PlateSpec:
     fmt = fmt or FORMATS[int(rng.integers(len(FORMATS)))]
     white = (int(rng.integers(225, 256)),) * 3
     if fmt == "it":
-        a, d, b = _pick(rng, IT_LETTERS, 2), _pick(rng, DIGITS, 3), _pick(rng, IT_LETTERS, 2)
+        a, d, b = pick(rng, IT_LETTERS, 2), pick(rng, DIGITS, 3), pick(rng, IT_LETTERS, 2)
         return PlateSpec([f"{a} {d} {b}"], a + d + b, "it", "I", rng.random() < 0.6, white, 4.7)
     if fmt == "it_moto":
-        a, d = _pick(rng, IT_LETTERS, 2), _pick(rng, DIGITS, 5)
+        a, d = pick(rng, IT_LETTERS, 2), pick(rng, DIGITS, 5)
         return PlateSpec([a, d], a + d, "it", "I", False, white, 1.15)
     if fmt == "sk":
-        a, d, b = _pick(rng, LETTERS, 2), _pick(rng, DIGITS, 3), _pick(rng, LETTERS, 2)
+        a, d, b = pick(rng, LETTERS, 2), pick(rng, DIGITS, 3), pick(rng, LETTERS, 2)
         sep = "-" if rng.random() < 0.5 else " "
         return PlateSpec([f"{a}{sep}{d}{b}"], a + d + b, "sk", "SK", False, white, 4.7)
     if fmt == "de":
-        a = _pick(rng, LETTERS, int(rng.integers(1, 4)))
-        b = _pick(rng, LETTERS, int(rng.integers(1, 3)))
-        d = _pick(rng, "123456789", 1) + _pick(rng, DIGITS, int(rng.integers(0, 4)))
+        a = pick(rng, LETTERS, int(rng.integers(1, 4)))
+        b = pick(rng, LETTERS, int(rng.integers(1, 3)))
+        d = pick(rng, "123456789", 1) + pick(rng, DIGITS, int(rng.integers(0, 4)))
         return PlateSpec([f"{a} {b} {d}"], a + b + d, "de", "D", False, white, 4.7)
     if fmt == "fr":
-        a, d, b = _pick(rng, LETTERS, 2), _pick(rng, DIGITS, 3), _pick(rng, LETTERS, 2)
+        a, d, b = pick(rng, LETTERS, 2), pick(rng, DIGITS, 3), pick(rng, LETTERS, 2)
         return PlateSpec([f"{a}-{d}-{b}"], a + d + b, "fr", "F", True, white, 4.7)
     if fmt == "es":
-        d, b = _pick(rng, DIGITS, 4), _pick(rng, "BCDFGHJKLMNPRSTVWXYZ", 3)
+        d, b = pick(rng, DIGITS, 4), pick(rng, "BCDFGHJKLMNPRSTVWXYZ", 3)
         return PlateSpec([f"{d} {b}"], d + b, "es", "E", False, white, 4.7)
     n = int(rng.integers(4, 11))
-    text = _pick(rng, ALPHABET, n)
+    text = pick(rng, ALPHABET, n)
     shown = text
     if n >= 5 and rng.random() < 0.5:
         k = int(rng.integers(1, n - 1))
         shown = text[:k] + (" " if rng.random() < 0.7 else "-") + text[k:]
     yellow = rng.random() < 0.25
     bg = (int(rng.integers(230, 256)), int(rng.integers(190, 225)), 0) if yellow else white
-    band = None if rng.random() < 0.5 else _pick(rng, LETTERS, int(rng.integers(1, 3)))
+    band = None if rng.random() < 0.5 else pick(rng, LETTERS, int(rng.integers(1, 3)))
     return PlateSpec([shown], text, "xx", band, False, bg, float(rng.uniform(3.6, 5.2)))
 
 
