@@ -66,10 +66,11 @@ def test_eval_of_a_missing_manifest_exits_with_the_cause(
     assert "manifest not found" in capsys.readouterr().err
 
 
-# plate-ocr-v4 on the first 200: floors well under what it reads (es 87.2 % / us 73.1 % exact on
-# the whole sets), far above chance, and above plate-ocr-v1 (37 % / 43 %).
+# plate-ocr-v5 reads 76.0 % (us) and 87.5 % (es) of the first 200 exactly (76.8 % / 87.8 % of
+# the whole sets): the floors sit well under that, far above chance and above plate-ocr-v1
+# (37 % / 43 %).
 @pytest.mark.parametrize(("name", "char_floor", "exact_floor"),
-                         [("us_crops", 0.85, 0.55), ("es_crops", 0.85, 0.7)])
+                         [("us_crops", 0.85, 0.6), ("es_crops", 0.85, 0.7)])
 def test_ocr_on_real_crops_is_well_above_chance(tmp_path: Path, name: str, char_floor: float,
                                                 exact_floor: float) -> None:
     """On real plate photographs the OCR's exact reads and character accuracy stay above floors."""

@@ -1,4 +1,4 @@
-"""The third OCR stage's hard mix (tools/synth/hard.py): digit-heavy, square, occluded plates."""
+"""The hard mix of OCR stages 3-4 (tools/synth/hard.py): digit-heavy, square, occluded, cut."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tools.synth.fonts import FontsMissingError, check_faces
-from tools.synth.hard import grouped_spec, ir_cast, occlude_many, two_rows
+from tools.synth.hard import CUT_CHAR, grouped_spec, ir_cast, occlude_many, text_cut, two_rows
 from tools.synth.plates import random_spec
 
 
@@ -92,3 +92,37 @@ def test_hard_crops_are_reproducible_and_labelled() -> None:
         (ca, la), (cb, lb) = sample(a, hard=True), sample(b, hard=True)
         assert la == lb and np.array_equal(ca, cb)
         assert 1 <= len(la) <= 10 and la.isalnum() and la == la.upper()
+
+
+def test_text_cut_lies_between_a_character_outside_and_30_percent_into_the_end_ones() -> None:
+    """Each side of a cut crop falls within CUT_CHAR of its end character; at most 6 % of
+    the height goes at the top and at the bottom."""
+    cols = np.tile(np.arange(200, dtype=np.uint8), (50, 1))  # a pixel's value is its column
+    flat = np.repeat(cols[..., None], 3, axis=2)
+    spans = [(20.0 + 25 * i, 40.0 + 25 * i) for i in range(7)]  # 20 px characters
+    (a0, a1), (b0, b1) = spans[0], spans[-1]
+    lo, hi = CUT_CHAR
+    for seed in range(50):
+        out = text_cut(np.random.default_rng(seed), flat, spans)
+        left, right = int(out[0, 0, 0]), int(out[0, -1, 0]) + 1
+        assert a0 + lo * (a1 - a0) - 1 <= left <= a0 + hi * (a1 - a0) + 1
+        assert b1 - hi * (b1 - b0) - 1 <= right <= b1 - lo * (b1 - b0) + 1
+        assert out.shape[0] >= 50 - 2 * 3
+
+
+def test_cut_crops_keep_the_label_of_the_uncut_draw() -> None:
+    """Cutting happens after the label is fixed: the same seed gives the same label, cut
+    or not, and a different crop when cut."""
+    try:
+        check_faces()
+    except FontsMissingError as exc:
+        pytest.skip(str(exc))
+    from tools.synth.rich import rich_crop
+
+    changed = 0
+    for seed in range(12):
+        whole, label = rich_crop(np.random.default_rng(seed), "es", hard=True)
+        cut, cut_label = rich_crop(np.random.default_rng(seed), "es", hard=True, cut=1.0)
+        assert cut_label == label
+        changed += cut.shape != whole.shape
+    assert changed >= 9  # two-row plates are never cut

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tools.names import DET, OCR
+from tools.names import DET, OCR, OCR_REPLACES
 from tools.train_all import ocr_entry
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
@@ -58,6 +58,7 @@ def test_ocr_entry_ships_the_last_stage_and_keeps_every_stage_record() -> None:
               "time_s": 20, "epochs": 2}
     entry = ocr_entry(stage1, stage2, stage3)
     assert entry["file"] == "s3.onnx" and entry["task"] == "ocr"
+    assert entry["replaces"] == OCR_REPLACES
     assert entry["metrics"] == {"synthetic_exact": 0.95}
     assert entry["training"]["stage1_metrics"] == {"synthetic_exact": 0.9}
     assert entry["training"]["stage2"] == {"metrics": {"synthetic_exact": 0.92},
@@ -68,13 +69,13 @@ def test_ocr_entry_ships_the_last_stage_and_keeps_every_stage_record() -> None:
 
 
 def test_model_card_lists_every_training_stage() -> None:
-    """The shipped OCR's card has a line for each stage, with the hard test set of stage 3."""
+    """The shipped OCR's card has a line for each stage, with the hard and cut test sets."""
     import json
 
     from tools.model_cards import render
 
     text = render(json.loads((MODELS / "manifest.json").read_text()), None)
     text = text[text.index(f"## {OCR} "):]
-    for number in (1, 2, 3):
+    for number in (1, 2, 3, 4):
         assert f"stage {number} (" in text
-    assert "hard test set" in text
+    assert "hard test set" in text and "cut test set" in text

@@ -31,6 +31,9 @@ def _stage_row(number: int, st: dict) -> str:
     if "base_hard_exact" in st:
         row += (f"; hard test set ({st['hard_test_crops']} crops of the hard mix) "
                 f"{_pct(st['base_hard_exact'])} before this stage")
+    if "base_cut_exact" in st:
+        row += (f", cut test set (as many crops of this stage's mix) "
+                f"{_pct(st['base_cut_exact'])}")
     return row
 
 
@@ -223,16 +226,18 @@ def render(manifest: dict, demo: dict | None = None) -> str:
             "`_` entry is the blank probability there); empty slots are one-hot `_`. Two-row "
             "plates come out top row first.",
             "- trained on crops cut like a detector box: the plate's axis-aligned box with "
-            "-2 % to +10 % margins per side (a fifth of the crops 0 to 25 %; in stage 3 "
-            "also 5 to 45 %), then shifted, scaled, rotated and sheared a little more in "
+            "-2 % to +10 % margins per side (a fifth of the crops 0 to 25 %; in stages 3 "
+            "and 4 also 5 to 45 %), then shifted, scaled, rotated and sheared a little more in "
             "every epoch after the first.",
             "", "### Training", "", _training(ocr["training"]), "",
             "### Measured", "",
             "| metric | value |", "|---|---|",
             f"| synthetic held-out exact read | {_pct(m['synthetic_exact'])} |",
             f"| synthetic held-out character accuracy | {_pct(m['synthetic_char_acc'])} |",
-            *([f"| synthetic hard-mix exact read (stage 3's test set) | "
+            *([f"| synthetic hard-mix exact read (the hard test set of stages 3-4) | "
                f"{_pct(m['synthetic_hard_exact'])} |"] if "synthetic_hard_exact" in m else []),
+            *([f"| synthetic cut-crop exact read (stage 4's test set) | "
+               f"{_pct(m['synthetic_cut_exact'])} |"] if "synthetic_cut_exact" in m else []),
             f"| ms per crop, onnxruntime, 1 thread | {_v(m['ms_per_crop_1core'])} |", ""]
     out += ["## Demo clip", "", _demo(demo), "## Known limits", "",
             "- The OCR is trained on synthetic images only, drawn in open look-alikes of plate "
@@ -242,9 +247,11 @@ def render(manifest: dict, demo: dict | None = None) -> str:
             "- O and 0 (and I and 1) look alike on many plates. The training texts use I, O, "
             "Q and U rarely, as most European systems do not issue them, so a doubtful round "
             "character reads as 0: right for Italian, Spanish and French plates, wrong for "
-            "the few US and German plates that have an O there.",
+            "the few US and German plates that have an O there. Many US states print O and 0 "
+            "with one glyph, which `us_crops` labels 0; the reader often calls it O or, "
+            "when narrow, D.",
             "- The OCR reads up to 10 characters A-Z 0-9; no other scripts, no diacritics. "
-            "Two-row plates: the Italian motorcycle layout, and (stage 3) square plates of "
+            "Two-row plates: the Italian motorcycle layout, and (stages 3-4) square plates of "
             "the other formats split at a group break.",
             "- The detector has one class; it does not tell car from motorcycle plates, "
             "nor read the country.",

@@ -6,10 +6,10 @@
     python -m tools.eval_models          # then: the accuracy table on the real sets
 
 The detector trains on synthetic scenes and on part of ``ro_frames`` (MIT), so
-``--real`` must point at it; the OCR on synthetic crops only, in three stages
-(tools/train_ocr.py from scratch, then tools/finetune_ocr.py twice: stage 2 from
-stage 1's file, stage 3 on the hard mix from stage 2's; the intermediate files stay
-in ``out/ocr-stages/``).
+``--real`` must point at it; the OCR on synthetic crops only, in four stages
+(tools/train_ocr.py from scratch, then tools/finetune_ocr.py three times: stage 2 from
+stage 1's file, stages 3 and 4 on fresh draws of the hard mix, each from the previous
+stage's file; the intermediate files stay in ``out/ocr-stages/``).
 
 Seeds are fixed, so a rerun on the same library versions gives the same data and
 comparable models (bit-identical weights are not promised across CPUs/thread counts).
@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from edge.inference.manifest import sha256_of
-from tools.names import DET, OCR, OCR_STAGE1, OCR_STAGE2
+from tools.names import DET, OCR, OCR_REPLACES, OCR_STAGE1, OCR_STAGE2, OCR_STAGE3
 
 
 def register(manifest: dict, name: str, entry: dict, out: Path) -> None:
@@ -44,7 +44,7 @@ def ocr_entry(stage1: dict, *later: dict) -> dict:
     file and figures, each later stage's record (``training.stage2``, ``training.stage3``;
     the intermediate ones with their own figures) and the time of all stages."""
     last = later[-1]
-    entry = {**stage1, "file": last["file"], "replaces": "plate-ocr-v3",
+    entry = {**stage1, "file": last["file"], "replaces": OCR_REPLACES,
              "metrics": last["metrics"]}
     t = dict(stage1["training"])
     t["stage1_metrics"] = stage1["metrics"]
@@ -58,7 +58,7 @@ def ocr_entry(stage1: dict, *later: dict) -> dict:
 
 
 def train_ocr_stages(out: Path, quick: bool, seed: int) -> dict:
-    """The three OCR stages; the files of stages 1 and 2 stay in ``out/ocr-stages/``
+    """The four OCR stages; the files of stages 1 to 3 stay in ``out/ocr-stages/``
     (they are not shipped)."""
     from tools.finetune_ocr import finetune
     from tools.train_ocr import train
@@ -66,8 +66,9 @@ def train_ocr_stages(out: Path, quick: bool, seed: int) -> dict:
     work = Path("out") / ("ocr-stages-quick" if quick else "ocr-stages")
     stage1 = train(work, quick, seed, name=OCR_STAGE1)
     stage2 = finetune(work / stage1["file"], work, quick, seed, stage=2, name=OCR_STAGE2)
-    stage3 = finetune(work / stage2["file"], out, quick, seed, stage=3, name=OCR)
-    return ocr_entry(stage1, stage2, stage3)
+    stage3 = finetune(work / stage2["file"], work, quick, seed, stage=3, name=OCR_STAGE3)
+    stage4 = finetune(work / stage3["file"], out, quick, seed, stage=4, name=OCR)
+    return ocr_entry(stage1, stage2, stage3, stage4)
 
 
 def render_readme(manifest: dict, out: Path, demo: Path = Path("demo")) -> None:

@@ -1,4 +1,4 @@
-"""The hard cases the third OCR training stage adds to the varied renderer.
+"""The hard cases the third and fourth OCR training stages add to the varied renderer.
 
 What the readers of stage 1 and 2 got wrong on real plates falls into a few kinds,
 each of which the first two stages' data shows too rarely:
@@ -16,6 +16,9 @@ each of which the first two stages' data shows too rarely:
 - **Infrared without a filter.** Day cameras whose IR-cut filter has failed show a
   magenta cast.
 - **Loose crops.** A detector box with a wide margin of car body around the plate.
+- **Cut crops** (stage 4). A box drawn around the characters rather than the plate,
+  which may cut into the first or last one; the cut character stays in the label,
+  so the reader learns to read a W missing its last stroke as a W, not an N.
 
 Everything takes a ``numpy.random.Generator``; a seed fixes the output exactly.
 """
@@ -30,6 +33,11 @@ from tools.synth.plates import DIGITS, LETTERS, PlateSpec, pick
 MARGINS = ((-0.02, 0.1), (0.0, 0.25), (0.05, 0.45))
 """Detector-box margins (relative to the plate) of the hard mix: tight, loose, very loose."""
 MARGIN_P = (0.65, 0.2, 0.15)
+CUT_CHAR = (-0.8, 0.3)
+"""How far a cut crop's side lies inside the end character, in that character's widths
+(negative: outside it, showing some plate)."""
+CUT_MARGINS = (0.0, 0.06)
+"""The detector-box margins of a cut crop: about the characters, not the plate."""
 
 
 def grouped_spec(rng: np.random.Generator) -> PlateSpec:
@@ -101,3 +109,17 @@ def ir_cast(rng: np.random.Generator, img: np.ndarray) -> np.ndarray:
 def margins(rng: np.random.Generator) -> tuple[float, float]:
     """A detector-box margin range for one crop of the hard mix (see ``MARGINS``)."""
     return MARGINS[int(rng.choice(len(MARGINS), p=MARGIN_P))]
+
+
+def text_cut(rng: np.random.Generator, flat: np.ndarray,
+             spans: list[tuple[float, float]]) -> np.ndarray:
+    """The flat plate cut to its characters: each side from a character width outside the
+    end character to 30 % into it (``CUT_CHAR``), top and bottom trimmed by up to 6 %
+    (never into the characters of any layout)."""
+    h, w = flat.shape[:2]
+    (a0, a1), (b0, b1) = spans[0], spans[-1]
+    u = rng.uniform(*CUT_CHAR, 2)
+    x0 = int(np.clip(round(a0 + u[0] * (a1 - a0)), 0, w - 2))
+    x1 = int(np.clip(round(b1 - u[1] * (b1 - b0)), x0 + 2, w))
+    top, bottom = (h * rng.uniform(0.0, 0.06, 2)).round().astype(int).tolist()
+    return np.ascontiguousarray(flat[top : h - bottom, x0:x1])

@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from tools.synth.fonts import DECOR_FACES, PLATE_FACES, Face, check_faces, face_path
-from tools.synth.hard import grouped_spec, ir_cast, occlude_many, two_rows
+from tools.synth.hard import CUT_MARGINS, grouped_spec, ir_cast, occlude_many, text_cut, two_rows
 from tools.synth.hard import margins as hard_margins
 from tools.synth.plates import (
     EU_BLUE,
@@ -393,12 +393,14 @@ def _occlusion(rng: np.random.Generator, canvas: np.ndarray, spans: list[tuple[f
 
 
 def rich_crop(rng: np.random.Generator, fmt: str | None = None,
-              hard: bool = False) -> tuple[np.ndarray, str]:
+              hard: bool = False, cut: float = 0.0) -> tuple[np.ndarray, str]:
     """An OCR training sample from the varied renderer: (RGB uint8 crop, label).
 
     ``hard`` adds the cases of ``tools/synth/hard.py`` (format ``"grouped"``, square
     plates of every format, several occluders, IR cast, loose crops); without it the
-    random draws are exactly those of the first two training stages.
+    random draws are exactly those of the first two training stages. ``cut`` is the
+    share of one-row plates cropped to their characters (``hard.text_cut``); at 0 the
+    draws are exactly those of the third stage.
     """
     check_faces()
     spec = respell(rng, grouped_spec(rng) if fmt == "grouped" else random_spec(rng, fmt))
@@ -415,11 +417,16 @@ def rich_crop(rng: np.random.Generator, fmt: str | None = None,
     if len(spec.rows) == 1:
         label = _occlusion(rng, flat, spans, label, hard)
     flat = soil(rng, flat)
+    cut_now = cut > 0 and len(spec.rows) == 1 and rng.random() < cut
+    if cut_now:
+        flat = text_cut(rng, flat, spans)
     char_h = float(rng.uniform(12, 50))
     text_frac = 0.35 if len(spec.rows) > 1 else 0.55
     width = char_h / text_frac * flat.shape[1] / flat.shape[0]
     tight, loose = (-0.02, 0.1), (0.0, 0.25)
     box_margins = hard_margins(rng) if hard else tight if rng.random() < 0.8 else loose
+    if cut_now:
+        box_margins = CUT_MARGINS
     toned = tone(rng, flat)
     if hard and rng.random() < 0.12:
         toned = ir_cast(rng, toned)
