@@ -115,7 +115,7 @@ def text_cut(rng: np.random.Generator, flat: np.ndarray,
              spans: list[tuple[float, float]]) -> np.ndarray:
     """The flat plate cut to its characters: each side from a character width outside the
     end character to 30 % into it (``CUT_CHAR``), top and bottom trimmed by up to 6 %
-    (never into the characters of any layout)."""
+    (the smallest gap the layouts leave above and below their characters)."""
     h, w = flat.shape[:2]
     (a0, a1), (b0, b1) = spans[0], spans[-1]
     u = rng.uniform(*CUT_CHAR, 2)
