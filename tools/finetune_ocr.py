@@ -54,6 +54,14 @@ class Stage:
     hard: bool
     cut: float = 0.0
 
+    @property
+    def data(self) -> str:
+        """What the stage trains on, in words, for its record and the model card."""
+        if not self.hard:
+            return "stage 1's mix"
+        cut = f", {round(self.cut * 100)} % of one-row plates cut to their characters"
+        return "the hard mix of tools/synth/hard.py" + (cut if self.cut else "")
+
 
 STAGES = {2: Stage(2, 2000, 200000, 3, 5e-4, hard=False),
           3: Stage(3, 3000, 120000, 2, 3e-4, hard=True),
@@ -139,9 +147,7 @@ def finetune(base: Path, out_dir: Path, quick: bool = False, seed: int = 0,
         print(f"{tag}: {k} test set exact {before[k]} -> {metrics[f'synthetic_{k}_exact']}",
               flush=True)
     return {"file": path.name, "base": base.name, "data_seed": seed + st.data_seed,
-            "data": ("the hard mix of tools/synth/hard.py"
-                     + (f", {round(st.cut * 100)} % of one-row plates cut to their characters"
-                        if st.cut else "")) if st.hard else "stage 1's mix",
+            "data": st.data,
             "train_crops": n_train, "test_crops": n_test, "hard_test_crops": n_hard,
             "epochs": epochs, "batch": BATCH, "peak_lr": st.peak_lr,
             "schedule": "5 % warm-up, cosine to zero; AdamW; grad-norm "
