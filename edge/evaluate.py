@@ -122,7 +122,8 @@ def char_accuracy(truth: str, read: str, wildcard: str | None) -> float:
     return max(0.0, 1.0 - _distance(truth, read, wildcard) / max(1, visible))
 
 
-def _load(path: Path) -> Image:
+def load_rgb(path: Path) -> Image:
+    """An image file as RGB uint8, or an :class:`EvalError` naming the file."""
     bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if bgr is None:
         raise EvalError(f"cannot read image {path}")
@@ -142,7 +143,7 @@ def evaluate(manifest: Path, detector: Detector, recogniser: Recogniser, margin:
     for item in read_manifest(manifest):
         if limit is not None and n_img >= limit:
             break
-        image = _load(item.path)
+        image = load_rgb(item.path)
         n_img += 1
         t0 = time.perf_counter()
         dets = detector.detect(image)

@@ -1,4 +1,4 @@
-"""The hard mix of OCR stages 3-4 (tools/synth/hard.py): digit-heavy, square, occluded, cut."""
+"""The hard mix of OCR stages 3-5 (tools/synth/hard.py): digit-heavy, square, occluded, cut."""
 
 from __future__ import annotations
 

@@ -2,7 +2,8 @@
 
     python -m tools.finetune_ocr --base STAGE1.onnx [--stage 2] [--quick] [--out models]
     python -m tools.finetune_ocr --base STAGE2.onnx --stage 3 [--quick] [--out DIR]
-    python -m tools.finetune_ocr --base STAGE3.onnx --stage 4 [--quick] [--out models]
+    python -m tools.finetune_ocr --base STAGE3.onnx --stage 4 [--quick] [--out DIR]
+    python -m tools.finetune_ocr --base STAGE4.onnx --stage 5 [--quick] [--out models]
 
 Stage 1 (tools/train_ocr.py) trains from random weights with a one-cycle schedule.
 Stage 2 draws a new, disjoint set of crops from the same renderers and trains for
@@ -13,7 +14,11 @@ several occluders, IR cast, loose crops), the kinds of plate the first two stage
 data shows too rarely. Stage 4 continues stage 3's file at a lower rate on a fresh,
 larger draw of the hard mix in which 30 % of the one-row plates are cut to their
 characters, sometimes into the first or last one (``hard.text_cut``): a tight box
-around the characters, as many real crops are. Each stage starts from the previous
+around the characters, as many real crops are. Stage 5 continues stage 4's file on a
+fresh draw of the same mix in which 40 % of the varied plates carry more and richer
+marks beside the number (tools/synth/marks.py: stacked characters, seals, pictograms,
+German stickers, the French and Italian right-hand band's digits), which readers
+otherwise read as one more character. Each stage starts from the previous
 stage's *ONNX file*, so a retrain gives the same result whether the previous stage
 just ran or its file was kept. The exported graph has every batch norm folded into
 its convolution, so the reader is rebuilt in that folded form
@@ -39,12 +44,15 @@ HARD_TEST_SEED = 1100
 """Offset of the hard mix's own test set (stage 1's test set is ``seed + 1000``)."""
 CUT_TEST_SEED = 1200
 """Offset of the test set of a stage with cut crops: the hard mix with the stage's ``cut``."""
+MARKS_TEST_SEED = 1300
+"""Offset of the test set of a stage with marks: the stage's mix with marks on every
+varied plate."""
 
 
 @dataclass(frozen=True, slots=True)
 class Stage:
-    """One continuation stage: its data (seed offset, size, mix, share of cut crops)
-    and its schedule."""
+    """One continuation stage: its data (seed offset, size, mix, shares of cut crops and
+    of plates with marks) and its schedule."""
 
     number: int
     data_seed: int
@@ -53,6 +61,7 @@ class Stage:
     peak_lr: float
     hard: bool
     cut: float = 0.0
+    marks: float = 0.0
 
     @property
     def data(self) -> str:
@@ -60,12 +69,16 @@ class Stage:
         if not self.hard:
             return "stage 1's mix"
         cut = f", {round(self.cut * 100)} % of one-row plates cut to their characters"
-        return "the hard mix of tools/synth/hard.py" + (cut if self.cut else "")
+        marks = (f", {round(self.marks * 100)} % of varied plates with marks beside the "
+                 "number (tools/synth/marks.py)")
+        return ("the hard mix of tools/synth/hard.py" + (cut if self.cut else "")
+                + (marks if self.marks else ""))
 
 
 STAGES = {2: Stage(2, 2000, 200000, 3, 5e-4, hard=False),
           3: Stage(3, 3000, 120000, 2, 3e-4, hard=True),
-          4: Stage(4, 4000, 200000, 2, 2e-4, hard=True, cut=0.3)}
+          4: Stage(4, 4000, 200000, 2, 2e-4, hard=True, cut=0.3),
+          5: Stage(5, 5000, 200000, 2, 2e-4, hard=True, cut=0.3, marks=0.4)}
 
 
 def load_folded(base: Path, width: int = 2):  # -> torch.nn.Module
@@ -115,11 +128,15 @@ def finetune(base: Path, out_dir: Path, quick: bool = False, seed: int = 0,
         n_train, n_test, n_hard, epochs = 3000, 1000, 500, 1
     tag = f"ocr stage {stage}"
     t0 = time.time()
-    xtr, ytr = make_dataset(n_train, seed + st.data_seed, hard=st.hard, cut=st.cut)
+    xtr, ytr = make_dataset(n_train, seed + st.data_seed, hard=st.hard, cut=st.cut,
+                            marks=st.marks)
     xte, yte = make_dataset(n_test, seed + 1000)  # stage 1's test set: the figures compare
     tests = {"hard": make_dataset(n_hard, seed + HARD_TEST_SEED, hard=True)}
     if st.cut:
         tests["cut"] = make_dataset(n_hard, seed + CUT_TEST_SEED, hard=True, cut=st.cut)
+    if st.marks:
+        tests["marks"] = make_dataset(n_hard, seed + MARKS_TEST_SEED, hard=True, cut=st.cut,
+                                      marks=1.0)
     t_data = time.time() - t0
     print(f"{tag}: data {n_train}+{n_test}+{len(tests)}x{n_hard} crops in {t_data:.0f}s",
           flush=True)

@@ -1,4 +1,4 @@
-"""The hard cases the third and fourth OCR training stages add to the varied renderer.
+"""The hard cases the third to fifth OCR training stages add to the varied renderer.
 
 What the readers of stage 1 and 2 got wrong on real plates falls into a few kinds,
 each of which the first two stages' data shows too rarely:
@@ -19,6 +19,7 @@ each of which the first two stages' data shows too rarely:
 - **Cut crops** (stage 4). A box drawn around the characters rather than the plate,
   which may cut into the first or last one; the cut character stays in the label,
   so the reader learns to read a W missing its last stroke as a W, not an N.
+- **Marks beside the number** (stage 5): see tools/synth/marks.py.
 
 Everything takes a ``numpy.random.Generator``; a seed fixes the output exactly.
 """

@@ -70,6 +70,7 @@ class PlateSpec:
     right_band: bool
     bg: tuple[int, int, int]
     aspect: float  # width / height
+    marks: bool = False  # more marks beside the number (tools/synth/marks.py, stage 5)
 
 
 def random_spec(rng: np.random.Generator, fmt: str | None = None) -> PlateSpec:

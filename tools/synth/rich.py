@@ -14,6 +14,7 @@ Everything takes a ``numpy.random.Generator``; a seed fixes the output exactly.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass, field
 
@@ -24,6 +25,7 @@ from PIL import Image, ImageDraw, ImageFont
 from tools.synth.fonts import DECOR_FACES, PLATE_FACES, Face, check_faces, face_path
 from tools.synth.hard import CUT_MARGINS, grouped_spec, ir_cast, occlude_many, text_cut, two_rows
 from tools.synth.hard import margins as hard_margins
+from tools.synth.marks import Box, Colour, Paint, band_text, mark, stickers
 from tools.synth.plates import (
     EU_BLUE,
     EU_YELLOW,
@@ -156,6 +158,14 @@ def _decor_text(rng: np.random.Generator, text: str) -> Glyphs:
     return draw_text(rng, text, face, 40, tracking=float(rng.uniform(0.0, 0.15)))
 
 
+def _painter(rng: np.random.Generator, canvas: np.ndarray) -> Paint:
+    """Draws small text for ``tools.synth.marks`` in a plate face, on ``canvas``."""
+    def paint(text: str, box: Box, colour: Colour) -> None:
+        face = PLATE_FACES[int(rng.choice(len(PLATE_FACES), p=_PLATE_P))]
+        _place(canvas, draw_text(rng, text, face), box, colour)
+    return paint
+
+
 def _eu_plate(rng: np.random.Generator, spec: PlateSpec, h: int) -> tuple[np.ndarray, list]:
     """European layout: band(s), dark characters filling most of the height."""
     w = round(h * spec.aspect)
@@ -177,6 +187,8 @@ def _eu_plate(rng: np.random.Generator, spec: PlateSpec, h: int) -> tuple[np.nda
         box = (left + margin, y, right - left - 2 * margin, th)
         spans = _place(canvas, _main_text(rng, spec, 0, False), box, ink,
                        float(rng.uniform(0.75, 1.2)))
+        if spec.marks:
+            _eu_marks(rng, canvas, spec, spans, (w - band_w, band_w), (y, th))
         if rng.random() < 0.15:  # dealer or town name under the characters
             g = _decor_text(rng, _word(rng, 4, 12))
             fh = max(2, round(h * 0.1))
@@ -195,6 +207,19 @@ def _eu_plate(rng: np.random.Generator, spec: PlateSpec, h: int) -> tuple[np.nda
     if rng.random() < 0.6:
         cv2.rectangle(canvas, (1, 1), (w - 2, h - 2), (20, 20, 20), max(1, h // 40))
     return canvas, spans
+
+
+def _eu_marks(rng: np.random.Generator, canvas: np.ndarray, spec: PlateSpec,
+              spans: list[tuple[float, float]], band: tuple[int, int],
+              line: tuple[int, int]) -> None:
+    """A German plate's stickers after its first group; text in a right-hand band."""
+    first = len(spec.rows[0].split()[0])
+    if spec.country == "de" and 0 < first < len(spans):
+        stickers(rng, canvas, spans[first - 1][1], spans[first][0], *line)
+    if spec.right_band:
+        x, w = band
+        canvas[:, x : x + w] = EU_BLUE
+        band_text(rng, canvas, x, w, canvas.shape[0], spec.country, _painter(rng, canvas))
 
 
 def _band(rng: np.random.Generator, canvas: np.ndarray, x: int, w: int, h: int,
@@ -287,13 +312,17 @@ def _us_plate(rng: np.random.Generator, spec: PlateSpec) -> tuple[np.ndarray, li
     y = round(h * 0.5 - th / 2 + h * rng.uniform(-0.05, 0.05))
     m = round(w * rng.uniform(0.04, 0.1))
     left, right = m, w - m
-    if rng.random() < 0.35:  # a logo or stacked small letters beside the number
+    if rng.random() < (0.75 if spec.marks else 0.35):  # a logo or stacked letters beside it
         ew = round(w * rng.uniform(0.08, 0.16))
-        if rng.random() < 0.5:
-            emblem(rng, canvas, (left, y, ew, th), decor)
+        at_left = rng.random() < 0.5
+        ebox = (left, y, ew, th) if at_left else (right - ew, y, ew, th)
+        if spec.marks:
+            mark(rng, canvas, ebox, ink, decor, _painter(rng, canvas))
+        else:
+            emblem(rng, canvas, ebox, decor)
+        if at_left:
             left += ew + round(w * 0.02)
         else:
-            emblem(rng, canvas, (right - ew, y, ew, th), decor)
             right -= ew + round(w * 0.02)
     shadow = (max(1, h // 50), max(1, h // 50)) if rng.random() < 0.3 else None
     spans = _place(canvas, _main_text(rng, spec, 0, True), (left, y, right - left, th), ink,
@@ -314,8 +343,15 @@ def _plain_plate(rng: np.random.Generator, spec: PlateSpec) -> tuple[np.ndarray,
     canvas[:] = bg
     th = round(h * rng.uniform(0.5, 0.8))
     m = round(max(h * 0.1, w * 0.05))
-    spans = _place(canvas, _main_text(rng, spec, 0, True), (m, (h - th) // 2, w - 2 * m, th),
-                   ink, float(rng.uniform(0.8, 1.2)))
+    left, right = m, w - m
+    if spec.marks and rng.random() < 0.5:
+        ew = round(h * rng.uniform(0.4, 0.7))
+        at_left = rng.random() < 0.5
+        x = left if at_left else right - ew
+        mark(rng, canvas, (x, (h - th) // 2, ew, th), ink, ink, _painter(rng, canvas))
+        left, right = (left + ew + m // 2, right) if at_left else (left, right - ew - m // 2)
+    spans = _place(canvas, _main_text(rng, spec, 0, True),
+                   (left, (h - th) // 2, right - left, th), ink, float(rng.uniform(0.8, 1.2)))
     if rng.random() < 0.5:
         cv2.rectangle(canvas, (2, 2), (w - 3, h - 3), ink, max(1, h // 30))
     return canvas, spans
@@ -380,6 +416,14 @@ def respell(rng: np.random.Generator, spec: PlateSpec) -> PlateSpec:
                      spec.bg, spec.aspect)
 
 
+def _with_marks(spec: PlateSpec) -> PlateSpec:
+    """``spec`` with marks on; a German plate's first gap widened for its stickers."""
+    rows = spec.rows
+    if spec.country == "de" and len(rows) == 1:
+        rows = [rows[0].replace(" ", "  ", 1)]
+    return dataclasses.replace(spec, rows=rows, marks=True)
+
+
 def _occlusion(rng: np.random.Generator, canvas: np.ndarray, spans: list[tuple[float, float]],
                label: str, hard: bool) -> str:
     """A fifth of one-row plates lose a character to an occluder; in the hard mix a
@@ -393,20 +437,24 @@ def _occlusion(rng: np.random.Generator, canvas: np.ndarray, spans: list[tuple[f
 
 
 def rich_crop(rng: np.random.Generator, fmt: str | None = None,
-              hard: bool = False, cut: float = 0.0) -> tuple[np.ndarray, str]:
+              hard: bool = False, cut: float = 0.0, marks: float = 0.0) -> tuple[np.ndarray, str]:
     """An OCR training sample from the varied renderer: (RGB uint8 crop, label).
 
     ``hard`` adds the cases of ``tools/synth/hard.py`` (format ``"grouped"``, square
     plates of every format, several occluders, IR cast, loose crops); without it the
     random draws are exactly those of the first two training stages. ``cut`` is the
     share of one-row plates cropped to their characters (``hard.text_cut``); at 0 the
-    draws are exactly those of the third stage.
+    draws are exactly those of the third stage. ``marks`` is the share of plates that
+    carry more and richer marks beside the number (``tools/synth/marks.py``); at 0 the
+    draws are exactly those of the fourth stage.
     """
     check_faces()
     spec = respell(rng, grouped_spec(rng) if fmt == "grouped" else random_spec(rng, fmt))
     layout = rng.random()
     if hard and len(spec.rows) == 1 and layout < 0.55 and rng.random() < 0.2:
         spec = two_rows(rng, spec)
+    if marks > 0 and rng.random() < marks:
+        spec = _with_marks(spec)
     if len(spec.rows) > 1 or layout < 0.55:
         flat, spans = _eu_plate(rng, spec, 110)
     elif layout < 0.85:
