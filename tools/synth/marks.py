@@ -142,8 +142,8 @@ def band_text(rng: np.random.Generator, canvas: np.ndarray, x: int, w: int, h: i
     number, or an Italian registration year over the province code."""
     white = (int(rng.integers(215, 256)),) * 3
     pad = max(1, round(w * 0.12))
-    top, bottom = (x + pad, round(h * 0.08), w - 2 * pad, round(h * 0.34)), \
-        (x + pad, round(h * 0.56), w - 2 * pad, round(h * 0.34))
+    top = (x + pad, round(h * 0.08), w - 2 * pad, round(h * 0.34))
+    bottom = (x + pad, round(h * 0.56), w - 2 * pad, round(h * 0.34))
     if country == "fr":
         (seal if rng.random() < 0.5 else blob)(rng, canvas, top, white)
         paint(pick(rng, DIGITS, 2 if rng.random() < 0.9 else 3), bottom, white)
