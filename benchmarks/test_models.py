@@ -21,7 +21,7 @@ from benchmarks.scenes import frame
 from edge.app import build_detector, build_recogniser
 from edge.config import DetectorConfig, OcrConfig
 from edge.detect import Detector
-from edge.ocr import Recogniser, crop_plate
+from edge.ocr import THREE_VIEWS, Recogniser, crop_plate
 from edge.types import Image
 from tools.names import DET, DET_INT8, OCR, OCR_INT8
 
@@ -36,10 +36,16 @@ def plate_crops(detector: Detector) -> list[Image]:
     return [crop_plate(img, d.box, 0.06) for d in detector.detect(img)]
 
 
+VIEWS = {"one-view": [1.0], "3-views": list(THREE_VIEWS)}
+"""Each crop read once (the node default), and in the three test-time views."""
+
+
+@pytest.mark.parametrize("views", list(VIEWS))
 @pytest.mark.parametrize("name", [OCR, OCR_INT8])
-def test_ocr_model(benchmark: BenchmarkFixture, name: str, plate_crops: list[Image]) -> None:
-    """One plate read by the float and by the int8 OCR."""
-    ocr = build_recogniser(OcrConfig(name=name), ONE_THREAD, ROOT)
+def test_ocr_model(benchmark: BenchmarkFixture, name: str, views: str,
+                   plate_crops: list[Image]) -> None:
+    """One plate read by the float and by the int8 OCR, once and in three views."""
+    ocr = build_recogniser(OcrConfig(name=name, zooms=VIEWS[views]), ONE_THREAD, ROOT)
     it = cycle(plate_crops)
     benchmark.pedantic(lambda: ocr.read([next(it)]), **ROUNDS)
 
@@ -67,11 +73,13 @@ def ro_images() -> list[Image]:
     return out
 
 
+@pytest.mark.parametrize("views", list(VIEWS))
 @pytest.mark.parametrize("ocr_name", [OCR, OCR_INT8])
-def test_full_image_ro_frames(benchmark: BenchmarkFixture, ocr_name: str, detector: Detector,
-                              ro_images: list[Image]) -> None:
+def test_full_image_ro_frames(benchmark: BenchmarkFixture, ocr_name: str, views: str,
+                              detector: Detector, ro_images: list[Image]) -> None:
     """Issue 3's full-image time: detect, then read every plate found, on real frames."""
-    ocr: Recogniser = build_recogniser(OcrConfig(name=ocr_name), ONE_THREAD, ROOT)
+    ocr: Recogniser = build_recogniser(OcrConfig(name=ocr_name, zooms=VIEWS[views]),
+                                       ONE_THREAD, ROOT)
     it = cycle(ro_images)
 
     def step() -> None:

@@ -67,7 +67,7 @@ def build_recogniser(cfg: OcrConfig, inference: InferenceConfig, base: Path) -> 
     spec = model_spec(cfg, "ocr", "fixed-slot", base)
     session = make_session(spec, inference.providers, inference.intra_op_threads)
     return FixedSlotOcr(session, cfg.alphabet or spec.alphabet, spec.pad_char,
-                        inference.warmup_runs)
+                        inference.warmup_runs, cfg.zooms)
 
 
 def build_matcher(settings: Settings, base: Path,

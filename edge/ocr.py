@@ -15,6 +15,9 @@ from edge.inference.session import dummy_input
 from edge.types import Box, Candidate, Image, PlateRead, as_image
 
 TOP_K = 3
+MAX_ZOOM = 1.5
+THREE_VIEWS = (1.0, 1.04, 1.12)
+"""The three-view set picked on synthetic data only (``ocr.zooms``; the node default is one)."""
 
 
 @runtime_checkable
@@ -40,6 +43,28 @@ def crop_plate(image: Image, box: Box, margin: float) -> Image:
 def _softmax(x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     e = np.exp(x - x.max(axis=-1, keepdims=True))
     return np.asarray(e / e.sum(axis=-1, keepdims=True), np.float32)
+
+
+def zoom_views(batch: npt.NDArray[np.uint8], zooms: Sequence[float]) -> npt.NDArray[np.uint8]:
+    """Each zoom of a prepared (N, H, W, C) batch about the crop centre, view-major.
+
+    A zoom above 1 reads the crop as a tighter box would cut it; edges are replicated
+    where a zoom below 1 reaches outside. The result is (len(zooms) * N, H, W, C).
+    """
+    n, h, w, c = batch.shape
+    views = []
+    for z in zooms:
+        if z == 1.0:
+            views.append(batch)
+            continue
+        m = np.array([[z, 0.0, (1.0 - z) * w / 2], [0.0, z, (1.0 - z) * h / 2]], np.float32)
+        out = np.empty_like(batch)
+        for i in range(n):
+            warped = cv2.warpAffine(batch[i], m, (w, h), flags=cv2.INTER_LINEAR,
+                                    borderMode=cv2.BORDER_REPLICATE)
+            out[i] = warped.reshape(h, w, c)
+        views.append(out)
+    return np.concatenate(views)
 
 
 def top_chars(probs: npt.NDArray[np.float32],
@@ -92,10 +117,18 @@ class FixedSlotOcr:
     Input ``uint8`` NHWC (grey or RGB, raw 0-255, plain resize); output
     probabilities (N, slots, alphabet) with a pad character for empty slots.
     The project's own OCR uses the same contract.
+
+    ``zooms`` are test-time views: each crop is read once per zoom (1.0 is the crop as
+    given, 1.12 a box 12 % tighter about its centre) in the same batch, and the
+    per-slot probabilities of the views are averaged before decoding, so the
+    confidences and candidates keep their meaning.
     """
 
     def __init__(self, session: ort.InferenceSession, alphabet: str, pad: str = "_",
-                 warmup_runs: int = 1) -> None:
+                 warmup_runs: int = 1, zooms: Sequence[float] = (1.0,)) -> None:
+        if not zooms or not all(0 < z <= MAX_ZOOM for z in zooms):
+            raise ValueError(f"zooms must be one or more factors in (0, {MAX_ZOOM}], "
+                             f"got {list(zooms)}")
         inp = session.get_inputs()[0]
         shape = inp.shape
         if len(shape) != 4 or "uint8" not in inp.type:
@@ -109,6 +142,7 @@ class FixedSlotOcr:
         self.batch_fixed = shape[0] if isinstance(shape[0], int) else None
         self.alphabet = alphabet
         self.pad = pad
+        self.zooms = tuple(float(z) for z in zooms)
         self._output_index = self._find_output(len(alphabet))
         self._needs_softmax: bool | None = None  # learnt from the first real batch
         for _ in range(warmup_runs):
@@ -134,18 +168,19 @@ class FixedSlotOcr:
         """Read all crops of a frame in one batch (or one by one for fixed-batch models)."""
         if not crops:
             return []
-        batch = np.stack([self._prepare(c) for c in crops])
+        batch = zoom_views(np.stack([self._prepare(c) for c in crops]), self.zooms)
         if self.batch_fixed is None:
             probs = np.asarray(self.session.run(None, {self.input_name: batch})[self._output_index])
         else:
             probs = np.concatenate([
                 np.asarray(self.session.run(None, {self.input_name: batch[i:i + 1]})
-                           [self._output_index]) for i in range(len(crops))])
+                           [self._output_index]) for i in range(len(batch))])
         probs = probs.astype(np.float32, copy=False)
         if self._needs_softmax is None:
             self._needs_softmax = not np.allclose(probs.sum(axis=-1), 1.0, atol=1e-2)
         if self._needs_softmax:
             probs = _softmax(probs)
+        probs = probs.reshape(len(self.zooms), len(crops), *probs.shape[1:]).mean(axis=0)
         top_i, top_v = top_chars(probs)
         return [decode_top(ti, tv, self.alphabet, self.pad)
                 for ti, tv in zip(top_i, top_v, strict=True)]
