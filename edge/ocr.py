@@ -51,6 +51,8 @@ def zoom_views(batch: npt.NDArray[np.uint8], zooms: Sequence[float]) -> npt.NDAr
     A zoom above 1 reads the crop as a tighter box would cut it; edges are replicated
     where a zoom below 1 reaches outside. The result is (len(zooms) * N, H, W, C).
     """
+    if tuple(zooms) == (1.0,):
+        return batch  # the default single read: no copy on the hot path
     n, h, w, c = batch.shape
     views = []
     for z in zooms:
@@ -180,7 +182,8 @@ class FixedSlotOcr:
             self._needs_softmax = not np.allclose(probs.sum(axis=-1), 1.0, atol=1e-2)
         if self._needs_softmax:
             probs = _softmax(probs)
-        probs = probs.reshape(len(self.zooms), len(crops), *probs.shape[1:]).mean(axis=0)
+        if len(self.zooms) > 1:
+            probs = probs.reshape(len(self.zooms), len(crops), *probs.shape[1:]).mean(axis=0)
         top_i, top_v = top_chars(probs)
         return [decode_top(ti, tv, self.alphabet, self.pad)
                 for ti, tv in zip(top_i, top_v, strict=True)]
