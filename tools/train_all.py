@@ -4,6 +4,7 @@
     python -m tools.train_all --quick    # minutes-long pipeline check, into out/quick-models/
     python -m tools.train_all --readme-only   # re-render models/README.md from the manifest
     python -m tools.eval_models          # then: the accuracy table on the real sets
+    python -m tools.compare_models DIR   # a retrain in DIR against models/, metric by metric
 
 The detector trains on synthetic scenes and on part of ``ro_frames`` (MIT), so
 ``--real`` must point at it; the OCR on synthetic crops only, in five stages

@@ -1,0 +1,208 @@
+"""Compare two sets of models metric by metric: a retrain against the committed ones.
+
+    python -m tools.train_all --out out/retrain          # every model from scratch (hours)
+    python -m tools.compare_models out/retrain           # against models/, 1-point tolerance
+    python -m tools.compare_models --ocr NEW.onnx OLD.onnx   # two reader files (a stage rerun)
+
+Both sides are scored in one run on one machine, so the deltas do not depend on the
+machine: the reader on the synthetic test sets its training stages report (the standard
+set of stage 1, the hard, cut and marks sets of stages 3 to 5) and on ``es_crops`` and
+``us_crops``; the detector (folder mode) on the ``ro_frames`` videos it never trained on
+and on synthetic scenes. Every rate is compared in percentage points; the exit status is
+1 when one differs by more than the tolerance, so a retrain can be checked by a script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tools.names import DET, OCR
+
+Scores = dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One set of models: an OCR and, in folder mode, a detector."""
+
+    label: str
+    ocr: Path  # an .onnx file, or a folder's manifest.json
+    detector_manifest: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One metric on both sides; rates are fractions, ``per_image`` rows are counts."""
+
+    metric: str
+    new: float
+    old: float
+    per_image: bool = False
+
+    @property
+    def delta_points(self) -> float:
+        """new - old, in percentage points (or in units for a per-image count)."""
+        # Rounded: 0.91 - 0.90 must be one point, not one point and a float's dust.
+        return round((self.new - self.old) * (1 if self.per_image else 100), 6)
+
+
+def outside(rows: list[Row], tolerance_points: float) -> list[Row]:
+    """The rate rows whose sides differ by more than ``tolerance_points``."""
+    return [r for r in rows if not r.per_image and abs(r.delta_points) > tolerance_points]
+
+
+def synthetic_sets(n_standard: int = 4000, n_other: int = 2000,
+                   seed: int = 0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The reader's synthetic test sets, drawn as the training stages draw them."""
+    from tools.finetune_ocr import CUT_TEST_SEED, HARD_TEST_SEED, MARKS_TEST_SEED, STAGES
+    from tools.train_ocr import make_dataset
+
+    cut = STAGES[5].cut
+    return {"standard": make_dataset(n_standard, seed + 1000),
+            "hard": make_dataset(n_other, seed + HARD_TEST_SEED, hard=True),
+            "cut": make_dataset(n_other, seed + CUT_TEST_SEED, hard=True, cut=cut),
+            "marks": make_dataset(n_other, seed + MARKS_TEST_SEED, hard=True, cut=cut,
+                                  marks=1.0)}
+
+
+def _ocr_config(side: Side):  # -> edge.config.OcrConfig
+    from edge.config import OcrConfig
+
+    if side.ocr.suffix == ".onnx":
+        return OcrConfig(name=None, file=side.ocr.resolve())
+    return OcrConfig(manifest=side.ocr.resolve(), name=OCR)
+
+
+def score_ocr(side: Side, synthetic: dict[str, tuple[np.ndarray, np.ndarray]],
+              real: dict[str, Path], limit: int | None = None) -> Scores:
+    """Exact-read rates of one side's reader on the synthetic and the real crop sets."""
+    from edge.app import build_recogniser
+    from edge.config import InferenceConfig
+    from edge.evaluate import evaluate
+    from tools.train_ocr import evaluate as synthetic_eval
+
+    cfg = _ocr_config(side)
+    reader = build_recogniser(cfg, InferenceConfig(intra_op_threads=1), Path.cwd())
+    # The raw session scores the synthetic sets exactly as the training stages report them.
+    session = reader.session
+    name = session.get_inputs()[0].name
+
+    def predict(batch: np.ndarray) -> np.ndarray:
+        return session.run(None, {name: batch})[0]
+
+    out = {f"synthetic {k} exact": synthetic_eval(predict, *xy)["synthetic_exact"]
+           for k, xy in synthetic.items()}
+    for set_name, manifest in real.items():
+        rep = evaluate(manifest, _NoDetector(), reader, cfg.crop_margin, limit=limit)
+        out[f"{set_name} exact"] = rep.exact_read_rate
+        out[f"{set_name} character accuracy"] = rep.char_accuracy
+    return out
+
+
+def score_detector(side: Side, sets: dict[str, Path], limit: int | None = None) -> Scores:
+    """Recall and false positives per image of one side's detector on each set."""
+    from edge.app import build_detector, build_recogniser
+    from edge.config import DetectorConfig, InferenceConfig
+    from edge.evaluate import evaluate
+
+    assert side.detector_manifest is not None
+    inf = InferenceConfig(intra_op_threads=1)
+    det = build_detector(DetectorConfig(manifest=side.detector_manifest.resolve(), name=DET), inf,
+                         Path.cwd())
+    ocr_cfg = _ocr_config(side)
+    reader = build_recogniser(ocr_cfg, inf, Path.cwd())
+    out: Scores = {}
+    for set_name, manifest in sets.items():
+        rep = evaluate(manifest, det, reader, ocr_cfg.crop_margin, limit=limit)
+        out[f"{set_name} recall"] = rep.detection_recall
+        out[f"{set_name} false positives per image"] = rep.false_positives_per_image
+    return out
+
+
+class _NoDetector:
+    """Crop sets are scored on their labelled boxes; nothing to detect."""
+
+    def detect(self, image: object) -> list[object]:
+        return []
+
+
+def rows_of(new: Scores, old: Scores) -> list[Row]:
+    """Pair the two sides' scores, metric by metric, in the new side's order."""
+    return [Row(k, new[k], old[k], per_image=k.endswith("per image")) for k in new if k in old]
+
+
+def _value(row: Row, v: float) -> str:
+    return f"{v:.3f}" if row.per_image else f"{100 * v:.2f} %"
+
+
+def render(rows: list[Row], new: str, old: str, tolerance: float) -> str:
+    """A markdown table of both sides and their deltas, flagging those out of tolerance."""
+    lines = [f"| metric | {new} | {old} | delta | within {tolerance:g} point(s) |",
+             "|---|---|---|---|---|"]
+    for r in rows:
+        ok = "n/a" if r.per_image else ("yes" if abs(r.delta_points) <= tolerance else "**no**")
+        lines.append(f"| {r.metric} | {_value(r, r.new)} | {_value(r, r.old)} | "
+                     f"{r.delta_points:+.2f} | {ok} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Score both sides, print the table; 1 when a rate is out of tolerance."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("new", type=Path, help="a model folder (with manifest.json), or with "
+                    "--ocr an OCR .onnx file")
+    ap.add_argument("old", type=Path, nargs="?", default=Path("models"),
+                    help="what to compare with (default: models/)")
+    ap.add_argument("--ocr", action="store_true", help="compare two OCR files only")
+    ap.add_argument("--real", type=Path, default=Path("../shared/data/real"))
+    ap.add_argument("--tolerance", type=float, default=1.0, help="percentage points")
+    ap.add_argument("--n-synthetic", type=int, default=4000,
+                    help="standard synthetic crops (the hard, cut and marks sets get half)")
+    ap.add_argument("--limit", type=int, default=None, help="images per real set (quick look)")
+    args = ap.parse_args(argv)
+
+    def side(path: Path) -> Side:
+        if args.ocr:
+            return Side(path.name, path)
+        manifest = path / "manifest.json"
+        return Side(str(path), manifest, manifest)
+
+    sides = [side(args.new), side(args.old)]
+    for s in sides:
+        if not s.ocr.exists():
+            raise SystemExit(f"compare_models: {s.ocr} does not exist")
+    crops = {k: args.real / k / "manifest.jsonl" for k in ("es_crops", "us_crops")}
+    crops = {k: v for k, v in crops.items() if v.exists()}
+    synthetic = synthetic_sets(args.n_synthetic, args.n_synthetic // 2)
+    scores = [score_ocr(s, synthetic, crops, args.limit) for s in sides]
+    if not args.ocr:
+        from tools.eval_models import holdout_manifest
+        from tools.make_synth_eval import write as write_synth
+
+        with tempfile.TemporaryDirectory() as tmp:
+            write_synth(Path(tmp) / "scenes", n_scenes=100, n_crops=0, seed=7)
+            det_sets = {"synthetic scenes": Path(tmp) / "scenes" / "manifest.jsonl"}
+            ro = args.real / "ro_frames"
+            if (ro / "manifest.jsonl").exists():
+                det_sets["ro_frames held-out"] = holdout_manifest(ro, Path(tmp) / "ho.jsonl")
+            for s, sc in zip(sides, scores, strict=True):
+                sc.update(score_detector(s, det_sets, args.limit))
+    rows = rows_of(*scores)
+    what = "OCR files" if args.ocr else f"{DET} + {OCR} folders"
+    print(f"compare_models: {what}, one run on this machine\n")
+    print(render(rows, sides[0].label, sides[1].label, args.tolerance))
+    bad = outside(rows, args.tolerance)
+    if bad:
+        print(f"\n{len(bad)} rate(s) differ by more than {args.tolerance:g} point(s): "
+              + ", ".join(r.metric for r in bad))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
