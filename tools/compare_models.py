@@ -79,16 +79,17 @@ def _ocr_config(side: Side):  # -> edge.config.OcrConfig
     return OcrConfig(manifest=side.ocr.resolve(), name=OCR)
 
 
-def score_ocr(side: Side, synthetic: dict[str, tuple[np.ndarray, np.ndarray]],
-              real: dict[str, Path], limit: int | None = None) -> Scores:
-    """Exact-read rates of one side's reader on the synthetic and the real crop sets."""
-    from edge.app import build_recogniser
-    from edge.config import InferenceConfig
+def score(side: Side, synthetic: dict[str, tuple[np.ndarray, np.ndarray]],
+          crops: dict[str, Path], scenes: dict[str, Path], limit: int | None = None) -> Scores:
+    """One side's reader on the synthetic and real crop sets (exact reads) and, with a
+    detector, its recall and false positives per image on the scene sets."""
+    from edge.app import build_detector, build_recogniser
+    from edge.config import DetectorConfig, InferenceConfig
     from edge.evaluate import evaluate
     from tools.train_ocr import evaluate as synthetic_eval
 
-    cfg = _ocr_config(side)
-    reader = build_recogniser(cfg, InferenceConfig(intra_op_threads=1), Path.cwd())
+    cfg, inf = _ocr_config(side), InferenceConfig(intra_op_threads=1)
+    reader = build_recogniser(cfg, inf, Path.cwd())
     # The raw session scores the synthetic sets exactly as the training stages report them.
     session = reader.session
     name = session.get_inputs()[0].name
@@ -98,28 +99,16 @@ def score_ocr(side: Side, synthetic: dict[str, tuple[np.ndarray, np.ndarray]],
 
     out = {f"synthetic {k} exact": synthetic_eval(predict, *xy)["synthetic_exact"]
            for k, xy in synthetic.items()}
-    for set_name, manifest in real.items():
+    for set_name, manifest in crops.items():
         rep = evaluate(manifest, _NoDetector(), reader, cfg.crop_margin, limit=limit)
         out[f"{set_name} exact"] = rep.exact_read_rate
         out[f"{set_name} character accuracy"] = rep.char_accuracy
-    return out
-
-
-def score_detector(side: Side, sets: dict[str, Path], limit: int | None = None) -> Scores:
-    """Recall and false positives per image of one side's detector on each set."""
-    from edge.app import build_detector, build_recogniser
-    from edge.config import DetectorConfig, InferenceConfig
-    from edge.evaluate import evaluate
-
-    assert side.detector_manifest is not None
-    inf = InferenceConfig(intra_op_threads=1)
-    det = build_detector(DetectorConfig(manifest=side.detector_manifest.resolve(), name=DET), inf,
-                         Path.cwd())
-    ocr_cfg = _ocr_config(side)
-    reader = build_recogniser(ocr_cfg, inf, Path.cwd())
-    out: Scores = {}
-    for set_name, manifest in sets.items():
-        rep = evaluate(manifest, det, reader, ocr_cfg.crop_margin, limit=limit)
+    if side.detector_manifest is None:
+        return out
+    det = build_detector(DetectorConfig(manifest=side.detector_manifest.resolve(), name=DET),
+                         inf, Path.cwd())
+    for set_name, manifest in scenes.items():
+        rep = evaluate(manifest, det, reader, cfg.crop_margin, limit=limit)
         out[f"{set_name} recall"] = rep.detection_recall
         out[f"{set_name} false positives per image"] = rep.false_positives_per_image
     return out
@@ -180,19 +169,18 @@ def main(argv: list[str] | None = None) -> int:
     crops = {k: args.real / k / "manifest.jsonl" for k in ("es_crops", "us_crops")}
     crops = {k: v for k, v in crops.items() if v.exists()}
     synthetic = synthetic_sets(args.n_synthetic, args.n_synthetic // 2)
-    scores = [score_ocr(s, synthetic, crops, args.limit) for s in sides]
-    if not args.ocr:
-        from tools.eval_models import holdout_manifest
-        from tools.make_synth_eval import write as write_synth
+    with tempfile.TemporaryDirectory() as tmp:
+        scenes: dict[str, Path] = {}
+        if not args.ocr:
+            from tools.eval_models import holdout_manifest
+            from tools.make_synth_eval import write as write_synth
 
-        with tempfile.TemporaryDirectory() as tmp:
             write_synth(Path(tmp) / "scenes", n_scenes=100, n_crops=0, seed=7)
-            det_sets = {"synthetic scenes": Path(tmp) / "scenes" / "manifest.jsonl"}
+            scenes["synthetic scenes"] = Path(tmp) / "scenes" / "manifest.jsonl"
             ro = args.real / "ro_frames"
             if (ro / "manifest.jsonl").exists():
-                det_sets["ro_frames held-out"] = holdout_manifest(ro, Path(tmp) / "ho.jsonl")
-            for s, sc in zip(sides, scores, strict=True):
-                sc.update(score_detector(s, det_sets, args.limit))
+                scenes["ro_frames held-out"] = holdout_manifest(ro, Path(tmp) / "ho.jsonl")
+        scores = [score(s, synthetic, crops, scenes, args.limit) for s in sides]
     rows = rows_of(*scores)
     what = "OCR files" if args.ocr else f"{DET} + {OCR} folders"
     print(f"compare_models: {what}, one run on this machine\n")
