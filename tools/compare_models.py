@@ -29,11 +29,16 @@ Scores = dict[str, float]
 
 @dataclass(frozen=True, slots=True)
 class Side:
-    """One set of models: an OCR and, in folder mode, a detector."""
+    """One set of models: an OCR .onnx file, or a folder's manifest.json (reader and
+    detector)."""
 
     label: str
-    ocr: Path  # an .onnx file, or a folder's manifest.json
-    detector_manifest: Path | None = None
+    source: Path
+
+    @property
+    def is_folder(self) -> bool:
+        """Whether the side names a manifest, so it has a detector too."""
+        return self.source.suffix != ".onnx"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +56,14 @@ class Row:
         # Rounded: 0.91 - 0.90 must be one point, not one point and a float's dust.
         return round((self.new - self.old) * (1 if self.per_image else 100), 6)
 
+    def within(self, tolerance_points: float) -> bool:
+        """Whether a rate moved by at most ``tolerance_points`` (counts always are)."""
+        return self.per_image or abs(self.delta_points) <= tolerance_points
+
 
 def outside(rows: list[Row], tolerance_points: float) -> list[Row]:
     """The rate rows whose sides differ by more than ``tolerance_points``."""
-    return [r for r in rows if not r.per_image and abs(r.delta_points) > tolerance_points]
+    return [r for r in rows if not r.within(tolerance_points)]
 
 
 def synthetic_sets(n_standard: int = 4000, n_other: int = 2000,
@@ -74,9 +83,9 @@ def synthetic_sets(n_standard: int = 4000, n_other: int = 2000,
 def _ocr_config(side: Side):  # -> edge.config.OcrConfig
     from edge.config import OcrConfig
 
-    if side.ocr.suffix == ".onnx":
-        return OcrConfig(name=None, file=side.ocr.resolve())
-    return OcrConfig(manifest=side.ocr.resolve(), name=OCR)
+    if side.is_folder:
+        return OcrConfig(manifest=side.source.resolve(), name=OCR)
+    return OcrConfig(name=None, file=side.source.resolve())
 
 
 def score(side: Side, synthetic: dict[str, tuple[np.ndarray, np.ndarray]],
@@ -103,9 +112,9 @@ def score(side: Side, synthetic: dict[str, tuple[np.ndarray, np.ndarray]],
         rep = evaluate(manifest, _NoDetector(), reader, cfg.crop_margin, limit=limit)
         out[f"{set_name} exact"] = rep.exact_read_rate
         out[f"{set_name} character accuracy"] = rep.char_accuracy
-    if side.detector_manifest is None:
+    if not side.is_folder:
         return out
-    det = build_detector(DetectorConfig(manifest=side.detector_manifest.resolve(), name=DET),
+    det = build_detector(DetectorConfig(manifest=side.source.resolve(), name=DET),
                          inf, Path.cwd())
     for set_name, manifest in scenes.items():
         rep = evaluate(manifest, det, reader, cfg.crop_margin, limit=limit)
@@ -135,7 +144,7 @@ def render(rows: list[Row], new: str, old: str, tolerance: float) -> str:
     lines = [f"| metric | {new} | {old} | delta | within {tolerance:g} point(s) |",
              "|---|---|---|---|---|"]
     for r in rows:
-        ok = "n/a" if r.per_image else ("yes" if abs(r.delta_points) <= tolerance else "**no**")
+        ok = "n/a" if r.per_image else ("yes" if r.within(tolerance) else "**no**")
         lines.append(f"| {r.metric} | {_value(r, r.new)} | {_value(r, r.old)} | "
                      f"{r.delta_points:+.2f} | {ok} |")
     return "\n".join(lines)
@@ -156,16 +165,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=None, help="images per real set (quick look)")
     args = ap.parse_args(argv)
 
-    def side(path: Path) -> Side:
-        if args.ocr:
-            return Side(path.name, path)
-        manifest = path / "manifest.json"
-        return Side(str(path), manifest, manifest)
-
-    sides = [side(args.new), side(args.old)]
+    sides = [Side(p.name, p) if args.ocr else Side(str(p), p / "manifest.json")
+             for p in (args.new, args.old)]
     for s in sides:
-        if not s.ocr.exists():
-            raise SystemExit(f"compare_models: {s.ocr} does not exist")
+        if not s.source.exists():
+            raise SystemExit(f"compare_models: {s.source} does not exist")
     crops = {k: args.real / k / "manifest.jsonl" for k in ("es_crops", "us_crops")}
     crops = {k: v for k, v in crops.items() if v.exists()}
     synthetic = synthetic_sets(args.n_synthetic, args.n_synthetic // 2)

@@ -278,7 +278,8 @@ def render(manifest: dict, demo: dict | None = None) -> str:
             "CPU (AMD EPYC, 2 cores: data 695 s, training 6643 s) landed below its committed "
             "file (plate-ocr-v2): synthetic test set 90.6 % against 91.7 %, `es_crops` 81.5 % "
             "against 82.5 %, `us_crops` 69.8 % against 74.0 %. A run from scratch thus varies "
-            "by about a point across machines (floating-point order), four on the US crops; "
+            "by about a point across machines (most likely the order of floating-point sums: "
+            "data and code were ruled out), four on the US crops; "
             "whether stages 2 to 5 close that gap has not been measured. "
             "`python -m tools.compare_models` scores a retrain against these files.",
             "- The OCR reads up to 10 characters A-Z 0-9; no other scripts, no diacritics. "
