@@ -111,7 +111,7 @@ class DetectorConfig(ModelSection):
 class OcrConfig(ModelSection):
     """The plate reader."""
 
-    name: str | None = "plate-ocr-v6"
+    name: str | None = "plate-ocr-v7"
     alphabet: str | None = None
     crop_margin: float = Field(default=0.06, ge=0, le=0.5)
     min_confidence: float = Field(default=0.5, ge=0, le=1)

@@ -41,6 +41,17 @@ def demo_truth() -> dict[str, object]:
     return data
 
 
+@pytest.fixture(scope="session")
+def faces() -> None:
+    """Skip, naming the packages, where the typefaces of the synthetic plates are not installed."""
+    from tools.synth.fonts import FontsMissingError, check_faces
+
+    try:
+        check_faces()
+    except FontsMissingError as exc:
+        pytest.skip(str(exc))
+
+
 def real_set(name: str) -> Path:
     """Path of a real labelled set, or skip the test when the shared data is absent."""
     manifest = REAL / name / "manifest.jsonl"

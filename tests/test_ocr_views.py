@@ -15,7 +15,7 @@ from edge.inference.manifest import load_model_spec
 from edge.ocr import THREE_VIEWS, FixedSlotOcr, decode_slots, zoom_views
 
 ROOT = Path(__file__).resolve().parent.parent
-OCR = "plate-ocr-v6"
+OCR = "plate-ocr-v7"
 
 
 def _stripes(h: int = 48, w: int = 160) -> np.ndarray:

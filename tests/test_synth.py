@@ -11,16 +11,7 @@ from tools.synth import fonts
 from tools.synth.fonts import FontsMissingError, check_faces
 
 
-@pytest.fixture(scope="module")
-def faces_present() -> None:
-    """Skip, naming the packages, where the training typefaces are not installed."""
-    try:
-        check_faces()
-    except FontsMissingError as exc:
-        pytest.skip(str(exc))
-
-
-def test_rich_crops_are_reproducible_from_the_seed(faces_present: None) -> None:
+def test_rich_crops_are_reproducible_from_the_seed(faces: None) -> None:
     """Two generators with one seed give byte-identical crops and labels."""
     from tools.synth.rich import rich_crop
 
@@ -31,7 +22,7 @@ def test_rich_crops_are_reproducible_from_the_seed(faces_present: None) -> None:
         assert np.array_equal(ca, cb)
 
 
-def test_rich_crop_labels_are_plate_texts(faces_present: None) -> None:
+def test_rich_crop_labels_are_plate_texts(faces: None) -> None:
     """Every label is 1-10 characters of A-Z 0-9 and every crop is an RGB image."""
     from tools.synth.rich import rich_crop
 
@@ -42,7 +33,7 @@ def test_rich_crop_labels_are_plate_texts(faces_present: None) -> None:
         assert 1 <= len(label) <= 10 and label.isalnum() and label == label.upper()
 
 
-def test_draw_text_gives_one_span_per_character_in_order(faces_present: None) -> None:
+def test_draw_text_gives_one_span_per_character_in_order(faces: None) -> None:
     """Separators and spaces get no span; spans run left to right inside the mask."""
     from tools.synth.rich import draw_text
 
@@ -53,7 +44,7 @@ def test_draw_text_gives_one_span_per_character_in_order(faces_present: None) ->
     assert all(0 <= a < b <= g.mask.shape[1] + 1 for a, b in g.spans)
 
 
-def test_a_hidden_character_is_dropped_from_the_label(faces_present: None) -> None:
+def test_a_hidden_character_is_dropped_from_the_label(faces: None) -> None:
     """When a patch covers a character's whole column, the label loses that character."""
     from tools.synth.rich import occlude
 

@@ -1,14 +1,21 @@
-"""The hard mix of OCR stages 3-5 (tools/synth/hard.py): digit-heavy, square, occluded, cut."""
+"""The hard mix of OCR stages 3-6 (tools/synth/hard.py): digit-heavy, square, occluded, cut,
+lone end characters."""
 
 from __future__ import annotations
 
 import itertools
 
 import numpy as np
-import pytest
 
-from tools.synth.fonts import FontsMissingError, check_faces
-from tools.synth.hard import CUT_CHAR, grouped_spec, ir_cast, occlude_many, text_cut, two_rows
+from tools.synth.hard import (
+    CUT_CHAR,
+    grouped_spec,
+    ir_cast,
+    occlude_lone,
+    occlude_many,
+    text_cut,
+    two_rows,
+)
 from tools.synth.plates import random_spec
 
 
@@ -72,6 +79,36 @@ def test_occlude_many_spares_short_plates() -> None:
     assert (canvas == 255).all()
 
 
+def test_occlude_lone_leaves_an_end_character_alone() -> None:
+    """The second or second-to-last character is always hidden, never an end one; the label
+    keeps the rest in order and at least four characters."""
+    label = "1234BCD"
+    spans = [(10.0 + 20 * i, 24.0 + 20 * i) for i in range(len(label))]
+    seen = set()
+    for seed in range(60):
+        canvas = np.full((40, 160, 3), 255, np.uint8)
+        out = occlude_lone(np.random.default_rng(seed), canvas, spans, label)
+        assert out[0] == "1" and out[-1] == "D" and 4 <= len(out) <= 6
+        it = iter(label)
+        assert all(ch in it for ch in out)
+        assert "2" not in out or "C" not in out
+        # The lone end characters' own pixels stay clear of the patches.
+        lone = [i for i, hidden in ((0, "2" not in out), (6, "C" not in out)) if hidden]
+        for i in lone:
+            x0, x1 = spans[i]
+            assert (canvas[:, round(x0) + 3 : round(x1) - 3] == 255).all()
+        seen.add(out)
+    assert {"134BCD", "1234BD", "134BD"} <= seen
+
+
+def test_occlude_lone_spares_short_plates() -> None:
+    """Fewer than five characters: nothing is hidden."""
+    canvas = np.full((40, 100, 3), 255, np.uint8)
+    spans = [(10.0 + 20 * i, 24.0 + 20 * i) for i in range(4)]
+    assert occlude_lone(np.random.default_rng(0), canvas, spans, "AB12") == "AB12"
+    assert (canvas == 255).all()
+
+
 def test_ir_cast_lifts_red_and_blue_over_green() -> None:
     """A grey image turns magenta: red and blue above green."""
     out = ir_cast(np.random.default_rng(0), np.full((4, 4, 3), 120, np.uint8))
@@ -79,12 +116,8 @@ def test_ir_cast_lifts_red_and_blue_over_green() -> None:
     assert r > g and b > g
 
 
-def test_hard_crops_are_reproducible_and_labelled() -> None:
+def test_hard_crops_are_reproducible_and_labelled(faces: None) -> None:
     """The hard mix gives the same crops for one seed, labels of 1-10 characters A-Z 0-9."""
-    try:
-        check_faces()
-    except FontsMissingError as exc:
-        pytest.skip(str(exc))
     from tools.train_ocr import sample
 
     a, b = np.random.default_rng(9), np.random.default_rng(9)
@@ -110,13 +143,9 @@ def test_text_cut_lies_between_a_character_outside_and_30_percent_into_the_end_o
         assert out.shape[0] >= 50 - 2 * 3
 
 
-def test_cut_crops_keep_the_label_of_the_uncut_draw() -> None:
+def test_cut_crops_keep_the_label_of_the_uncut_draw(faces: None) -> None:
     """Cutting happens after the label is fixed: the same seed gives the same label, cut
     or not, and a different crop when cut."""
-    try:
-        check_faces()
-    except FontsMissingError as exc:
-        pytest.skip(str(exc))
     from tools.synth.rich import rich_crop
 
     changed = 0
@@ -126,3 +155,20 @@ def test_cut_crops_keep_the_label_of_the_uncut_draw() -> None:
         assert cut_label == label
         changed += cut.shape != whole.shape
     assert changed >= 9  # two-row plates are never cut
+
+
+def test_lone_share_zero_draws_the_stage_5_crops(faces: None) -> None:
+    """With no lone share the draws are those of stage 5's mix, crop for crop; with every
+    plate lone, the one-row labels lose a character."""
+    from tools.synth.rich import rich_crop
+
+    shorter = 0
+    for seed in range(12):
+        base = rich_crop(np.random.default_rng(seed), "es", hard=True, cut=0.3, marks=0.4)
+        same = rich_crop(np.random.default_rng(seed), "es", hard=True, cut=0.3, marks=0.4,
+                         lone=0.0)
+        assert base[1] == same[1] and np.array_equal(base[0], same[0])
+        lone = rich_crop(np.random.default_rng(seed), "es", hard=True, cut=0.3, marks=0.4,
+                         lone=1.0)
+        shorter += len(lone[1]) < 7
+    assert shorter >= 8  # two-row plates keep all seven

@@ -3,20 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
-from tools.synth.fonts import FontsMissingError, check_faces
 from tools.synth.marks import Box, Colour, band_text, mark, stickers
 from tools.synth.plates import random_spec
-
-
-@pytest.fixture
-def faces() -> None:
-    """Skip where the typefaces of the varied renderer are not installed."""
-    try:
-        check_faces()
-    except FontsMissingError as exc:
-        pytest.skip(str(exc))
 
 
 def _record(boxes: list[Box]):  # -> Paint

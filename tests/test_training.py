@@ -69,14 +69,15 @@ def test_ocr_entry_ships_the_last_stage_and_keeps_every_stage_record() -> None:
 
 
 def test_model_card_lists_every_training_stage() -> None:
-    """The shipped OCR's card has a line for each stage, with the hard, cut and marks test
-    sets."""
+    """The shipped OCR's card has a line for each stage, with the hard, cut, marks and lone
+    test sets."""
     import json
 
     from tools.model_cards import render
 
     text = render(json.loads((MODELS / "manifest.json").read_text()), None)
     text = text[text.index(f"## {OCR} "):]
-    for number in (1, 2, 3, 4, 5):
+    for number in (1, 2, 3, 4, 5, 6):
         assert f"stage {number} (" in text
-    assert "hard test set" in text and "cut test set" in text and "marks test set" in text
+    for test_set in ("hard", "cut", "marks", "lone"):
+        assert f"{test_set} test set" in text

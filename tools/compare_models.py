@@ -6,7 +6,7 @@
 
 Both sides are scored in one run on one machine, so the deltas do not depend on the
 machine: the reader on the synthetic test sets its training stages report (the standard
-set of stage 1, the hard, cut and marks sets of stages 3 to 5) and on ``es_crops`` and
+set of stage 1, the hard, cut, marks and lone sets of stages 3 to 6) and on ``es_crops`` and
 ``us_crops``; the detector (folder mode) on the ``ro_frames`` videos it never trained on
 and on synthetic scenes. Every rate is compared in percentage points; the exit status is
 1 when one differs by more than the tolerance, so a retrain can be checked by a script.
@@ -69,15 +69,23 @@ def outside(rows: list[Row], tolerance_points: float) -> list[Row]:
 def synthetic_sets(n_standard: int = 4000, n_other: int = 2000,
                    seed: int = 0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """The reader's synthetic test sets, drawn as the training stages draw them."""
-    from tools.finetune_ocr import CUT_TEST_SEED, HARD_TEST_SEED, MARKS_TEST_SEED, STAGES
+    from tools.finetune_ocr import (
+        CUT_TEST_SEED,
+        HARD_TEST_SEED,
+        LONE_TEST_SEED,
+        MARKS_TEST_SEED,
+        STAGES,
+    )
     from tools.train_ocr import make_dataset
 
-    cut = STAGES[5].cut
+    cut, marks = STAGES[6].cut, STAGES[6].marks
     return {"standard": make_dataset(n_standard, seed + 1000),
             "hard": make_dataset(n_other, seed + HARD_TEST_SEED, hard=True),
             "cut": make_dataset(n_other, seed + CUT_TEST_SEED, hard=True, cut=cut),
             "marks": make_dataset(n_other, seed + MARKS_TEST_SEED, hard=True, cut=cut,
-                                  marks=1.0)}
+                                  marks=1.0),
+            "lone": make_dataset(n_other, seed + LONE_TEST_SEED, hard=True, cut=cut,
+                                 marks=marks, lone=1.0)}
 
 
 def _ocr_config(side: Side):  # -> edge.config.OcrConfig

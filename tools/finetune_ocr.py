@@ -3,7 +3,8 @@
     python -m tools.finetune_ocr --base STAGE1.onnx [--stage 2] [--quick] [--out models]
     python -m tools.finetune_ocr --base STAGE2.onnx --stage 3 [--quick] [--out DIR]
     python -m tools.finetune_ocr --base STAGE3.onnx --stage 4 [--quick] [--out DIR]
-    python -m tools.finetune_ocr --base STAGE4.onnx --stage 5 [--quick] [--out models]
+    python -m tools.finetune_ocr --base STAGE4.onnx --stage 5 [--quick] [--out DIR]
+    python -m tools.finetune_ocr --base STAGE5.onnx --stage 6 [--quick] [--out models]
 
 Stage 1 (tools/train_ocr.py) trains from random weights with a one-cycle schedule.
 Stage 2 draws a new, disjoint set of crops from the same renderers and trains for
@@ -18,7 +19,11 @@ around the characters, as many real crops are. Stage 5 continues stage 4's file 
 fresh draw of the same mix in which 40 % of the varied plates carry more and richer
 marks beside the number (tools/synth/marks.py: stacked characters, seals, pictograms,
 German stickers, the French and Italian right-hand band's digits), which readers
-otherwise read as one more character. Each stage starts from the previous
+otherwise read as one more character. Stage 6 continues stage 5's file on a smaller
+fresh draw of stage 5's mix in which a quarter of the one-row varied plates lose
+their second or second-to-last character to an occluder (``hard.occlude_lone``): an
+end character then stands alone beside a patch, where stage 5 taught the reader to
+expect marks, and the stage-5 reader skips it. Each stage starts from the previous
 stage's *ONNX file*, so a retrain gives the same result whether the previous stage
 just ran or its file was kept. The exported graph has every batch norm folded into
 its convolution, so the reader is rebuilt in that folded form
@@ -47,12 +52,15 @@ CUT_TEST_SEED = 1200
 MARKS_TEST_SEED = 1300
 """Offset of the test set of a stage with marks: the stage's mix with marks on every
 varied plate."""
+LONE_TEST_SEED = 1400
+"""Offset of the test set of a stage with lone end characters: the stage's mix with
+``occlude_lone`` on every one-row varied plate."""
 
 
 @dataclass(frozen=True, slots=True)
 class Stage:
-    """One continuation stage: its data (seed offset, size, mix, shares of cut crops and
-    of plates with marks) and its schedule."""
+    """One continuation stage: its data (seed offset, size, mix, shares of cut crops, of
+    plates with marks and of plates with a lone end character) and its schedule."""
 
     number: int
     data_seed: int
@@ -62,6 +70,7 @@ class Stage:
     hard: bool
     cut: float = 0.0
     marks: float = 0.0
+    lone: float = 0.0
 
     @property
     def data(self) -> str:
@@ -71,14 +80,17 @@ class Stage:
         cut = f", {round(self.cut * 100)} % of one-row plates cut to their characters"
         marks = (f", {round(self.marks * 100)} % of varied plates with marks beside the "
                  "number (tools/synth/marks.py)")
+        lone = (f", {round(self.lone * 100)} % of one-row varied plates with an end character "
+                "alone beside an occluder (hard.occlude_lone)")
         return ("the hard mix of tools/synth/hard.py" + (cut if self.cut else "")
-                + (marks if self.marks else ""))
+                + (marks if self.marks else "") + (lone if self.lone else ""))
 
 
 STAGES = {2: Stage(2, 2000, 200000, 3, 5e-4, hard=False),
           3: Stage(3, 3000, 120000, 2, 3e-4, hard=True),
           4: Stage(4, 4000, 200000, 2, 2e-4, hard=True, cut=0.3),
-          5: Stage(5, 5000, 200000, 2, 2e-4, hard=True, cut=0.3, marks=0.4)}
+          5: Stage(5, 5000, 200000, 2, 2e-4, hard=True, cut=0.3, marks=0.4),
+          6: Stage(6, 6000, 120000, 2, 1.5e-4, hard=True, cut=0.3, marks=0.4, lone=0.25)}
 
 
 def load_folded(base: Path, width: int = 2):  # -> torch.nn.Module
@@ -129,7 +141,7 @@ def finetune(base: Path, out_dir: Path, quick: bool = False, seed: int = 0,
     tag = f"ocr stage {stage}"
     t0 = time.time()
     xtr, ytr = make_dataset(n_train, seed + st.data_seed, hard=st.hard, cut=st.cut,
-                            marks=st.marks)
+                            marks=st.marks, lone=st.lone)
     xte, yte = make_dataset(n_test, seed + 1000)  # stage 1's test set: the figures compare
     tests = {"hard": make_dataset(n_hard, seed + HARD_TEST_SEED, hard=True)}
     if st.cut:
@@ -137,6 +149,9 @@ def finetune(base: Path, out_dir: Path, quick: bool = False, seed: int = 0,
     if st.marks:
         tests["marks"] = make_dataset(n_hard, seed + MARKS_TEST_SEED, hard=True, cut=st.cut,
                                       marks=1.0)
+    if st.lone:
+        tests["lone"] = make_dataset(n_hard, seed + LONE_TEST_SEED, hard=True, cut=st.cut,
+                                     marks=st.marks, lone=1.0)
     t_data = time.time() - t0
     print(f"{tag}: data {n_train}+{n_test}+{len(tests)}x{n_hard} crops in {t_data:.0f}s",
           flush=True)

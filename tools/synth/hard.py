@@ -20,6 +20,11 @@ each of which the first two stages' data shows too rarely:
   which may cut into the first or last one; the cut character stays in the label,
   so the reader learns to read a W missing its last stroke as a W, not an N.
 - **Marks beside the number** (stage 5): see tools/synth/marks.py.
+- **A lone end character** (stage 6). An occluder over the second or the
+  second-to-last character leaves the end one standing alone between the patch and
+  the plate's edge, where the marks of stage 5 sit; the reader that has learnt to skip
+  marks skips such a character too. ``occlude_lone`` hides the characters that make
+  one or both ends lone.
 
 Everything takes a ``numpy.random.Generator``; a seed fixes the output exactly.
 """
@@ -95,6 +100,35 @@ def occlude_many(rng: np.random.Generator, canvas: np.ndarray,
         x0, x1 = spans[i]
         w = x1 - x0
         pad_l, pad_r = (w * rng.uniform(-0.05, 0.3, 2)).tolist()
+        y0, y1 = round(h * rng.uniform(0.0, 0.18)), round(h * rng.uniform(0.82, 1.0))
+        cv2.rectangle(canvas, (round(x0 - pad_l), y0), (round(x1 + pad_r), y1), colour, -1)
+    return "".join(ch for j, ch in enumerate(label) if j not in hidden)
+
+
+def occlude_lone(rng: np.random.Generator, canvas: np.ndarray,
+                 spans: list[tuple[float, float]], label: str) -> str:
+    """Hide the second or the second-to-last character (a third of the time both; a third
+    of the time, on plates of seven or more, one more inner one) under flat patches, so
+    that an end character stands alone beside a patch; returns the label without the
+    hidden ones."""
+    n = len(spans)
+    if n < 5 or n != len(label):
+        return label
+    h = canvas.shape[0]
+    r = rng.random()
+    hidden = {1, n - 2} if r < 1 / 3 else {1 if rng.random() < 0.5 else n - 2}
+    if r >= 2 / 3 and n >= 7:  # keep at least four characters readable
+        hidden.add(int(rng.integers(2, n - 2)))
+    grey = int(rng.integers(80, 210))
+    colour = (grey,) * 3 if rng.random() < 0.8 else tuple(int(c) for c in rng.integers(0, 256, 3))
+    for i in sorted(hidden):
+        x0, x1 = spans[i]
+        w = x1 - x0
+        # The patch may nibble at the inner neighbour but hardly at the lone end one.
+        out_l, out_r = (0.15, 0.3) if i == 1 else (0.3, 0.15)
+        if i not in (1, n - 2):
+            out_l = out_r = 0.3
+        pad_l, pad_r = w * rng.uniform(-0.05, out_l), w * rng.uniform(-0.05, out_r)
         y0, y1 = round(h * rng.uniform(0.0, 0.18)), round(h * rng.uniform(0.82, 1.0))
         cv2.rectangle(canvas, (round(x0 - pad_l), y0), (round(x1 + pad_r), y1), colour, -1)
     return "".join(ch for j, ch in enumerate(label) if j not in hidden)

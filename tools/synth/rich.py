@@ -23,7 +23,15 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from tools.synth.fonts import DECOR_FACES, PLATE_FACES, Face, check_faces, face_path
-from tools.synth.hard import CUT_MARGINS, grouped_spec, ir_cast, occlude_many, text_cut, two_rows
+from tools.synth.hard import (
+    CUT_MARGINS,
+    grouped_spec,
+    ir_cast,
+    occlude_lone,
+    occlude_many,
+    text_cut,
+    two_rows,
+)
 from tools.synth.hard import margins as hard_margins
 from tools.synth.marks import Box, Colour, Paint, band_text, mark, stickers
 from tools.synth.plates import (
@@ -437,7 +445,8 @@ def _occlusion(rng: np.random.Generator, canvas: np.ndarray, spans: list[tuple[f
 
 
 def rich_crop(rng: np.random.Generator, fmt: str | None = None,
-              hard: bool = False, cut: float = 0.0, marks: float = 0.0) -> tuple[np.ndarray, str]:
+              hard: bool = False, cut: float = 0.0, marks: float = 0.0,
+              lone: float = 0.0) -> tuple[np.ndarray, str]:
     """An OCR training sample from the varied renderer: (RGB uint8 crop, label).
 
     ``hard`` adds the cases of ``tools/synth/hard.py`` (format ``"grouped"``, square
@@ -446,7 +455,9 @@ def rich_crop(rng: np.random.Generator, fmt: str | None = None,
     share of one-row plates cropped to their characters (``hard.text_cut``); at 0 the
     draws are exactly those of the third stage. ``marks`` is the share of plates that
     carry more and richer marks beside the number (``tools/synth/marks.py``); at 0 the
-    draws are exactly those of the fourth stage.
+    draws are exactly those of the fourth stage. ``lone`` is the share of one-row plates
+    whose occluders leave an end character alone (``hard.occlude_lone``); at 0 the draws
+    are exactly those of the fifth stage.
     """
     check_faces()
     spec = respell(rng, grouped_spec(rng) if fmt == "grouped" else random_spec(rng, fmt))
@@ -463,7 +474,10 @@ def rich_crop(rng: np.random.Generator, fmt: str | None = None,
         flat, spans = _plain_plate(rng, spec)
     label = spec.label
     if len(spec.rows) == 1:
-        label = _occlusion(rng, flat, spans, label, hard)
+        if lone > 0 and rng.random() < lone:
+            label = occlude_lone(rng, flat, spans, label)
+        else:
+            label = _occlusion(rng, flat, spans, label, hard)
     flat = soil(rng, flat)
     cut_now = cut > 0 and len(spec.rows) == 1 and rng.random() < cut
     if cut_now:
