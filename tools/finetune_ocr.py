@@ -23,10 +23,11 @@ otherwise read as one more character. Stage 6 continues stage 5's file on a smal
 fresh draw of stage 5's mix in which a quarter of the one-row varied plates lose
 their second or second-to-last character to an occluder (``hard.occlude_lone``): an
 end character then stands alone beside a patch, where stage 5 taught the reader to
-expect marks, and the stage-5 reader skips it. Each stage starts from the previous
-stage's *ONNX file*, so a retrain gives the same result whether the previous stage
-just ran or its file was kept. The exported graph has every batch norm folded into
-its convolution, so the reader is rebuilt in that folded form
+expect marks; the stage-5 reader drops such characters on real crops (``es_crops``,
+whose privacy masks make them), though it reads most synthetic ones. Each stage
+starts from the previous stage's *ONNX file*, so a retrain gives the same result
+whether the previous stage just ran or its file was kept. The exported graph has
+every batch norm folded into its convolution, so the reader is rebuilt in that folded form
 (``build_model(folded=True)``), loaded from the graph's initialisers, and checked
 against onnxruntime before any training step.
 """

@@ -22,9 +22,9 @@ each of which the first two stages' data shows too rarely:
 - **Marks beside the number** (stage 5): see tools/synth/marks.py.
 - **A lone end character** (stage 6). An occluder over the second or the
   second-to-last character leaves the end one standing alone between the patch and
-  the plate's edge, where the marks of stage 5 sit; the reader that has learnt to skip
-  marks skips such a character too. ``occlude_lone`` hides the characters that make
-  one or both ends lone.
+  the plate's edge, where the marks of stage 5 sit; on real crops the reader that has
+  learnt to skip marks often skips such a character too. ``occlude_lone`` hides the
+  characters that make one or both ends lone.
 
 Everything takes a ``numpy.random.Generator``; a seed fixes the output exactly.
 """
