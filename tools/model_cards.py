@@ -294,8 +294,9 @@ def render(manifest: dict, demo: dict | None = None) -> str:
             "against 82.5 %, `us_crops` 69.8 % against 74.0 %. A run from scratch thus varies "
             "by about a point across machines (most likely the order of floating-point sums: "
             "data and code were ruled out), four on the US crops; "
-            "whether stages 2 to 6 close that gap has not been measured, and stage 6 has run "
-            "once (the shipped file), not been rerun. "
+            "whether stages 2 to 6 close that gap has not been measured. Stage 6 rerun from "
+            "plate-ocr-v6's committed file on the machine that trained it gave the shipped "
+            "file byte for byte (same sha256). "
             "`python -m tools.compare_models` scores a retrain against these files.",
             "- The OCR reads up to 10 characters A-Z 0-9; no other scripts, no diacritics. "
             "Two-row plates: the Italian motorcycle layout, and (stages 3-6) square plates of "
