@@ -69,23 +69,12 @@ def outside(rows: list[Row], tolerance_points: float) -> list[Row]:
 def synthetic_sets(n_standard: int = 4000, n_other: int = 2000,
                    seed: int = 0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """The reader's synthetic test sets, drawn as the training stages draw them."""
-    from tools.finetune_ocr import (
-        CUT_TEST_SEED,
-        HARD_TEST_SEED,
-        LONE_TEST_SEED,
-        MARKS_TEST_SEED,
-        STAGES,
-    )
+    from tools.finetune_ocr import STAGES, stage_test_sets
     from tools.train_ocr import make_dataset
 
-    cut, marks = STAGES[6].cut, STAGES[6].marks
+    # The last stage trains on every kind of crop, so its sets are all the stages' sets.
     return {"standard": make_dataset(n_standard, seed + 1000),
-            "hard": make_dataset(n_other, seed + HARD_TEST_SEED, hard=True),
-            "cut": make_dataset(n_other, seed + CUT_TEST_SEED, hard=True, cut=cut),
-            "marks": make_dataset(n_other, seed + MARKS_TEST_SEED, hard=True, cut=cut,
-                                  marks=1.0),
-            "lone": make_dataset(n_other, seed + LONE_TEST_SEED, hard=True, cut=cut,
-                                 marks=marks, lone=1.0)}
+            **stage_test_sets(STAGES[max(STAGES)], n_other, seed)}
 
 
 def _ocr_config(side: Side):  # -> edge.config.OcrConfig

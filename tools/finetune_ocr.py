@@ -94,6 +94,21 @@ STAGES = {2: Stage(2, 2000, 200000, 3, 5e-4, hard=False),
           6: Stage(6, 6000, 120000, 2, 1.5e-4, hard=True, cut=0.3, marks=0.4, lone=0.25)}
 
 
+def stage_test_sets(st: Stage, n: int, seed: int = 0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The synthetic test sets a stage reports besides stage 1's: the hard mix always, and
+    the cut, marks and lone sets where the stage trains on them (``n`` crops each)."""
+    sets = {"hard": make_dataset(n, seed + HARD_TEST_SEED, hard=True)}
+    if st.cut:
+        sets["cut"] = make_dataset(n, seed + CUT_TEST_SEED, hard=True, cut=st.cut)
+    if st.marks:
+        sets["marks"] = make_dataset(n, seed + MARKS_TEST_SEED, hard=True, cut=st.cut,
+                                     marks=1.0)
+    if st.lone:
+        sets["lone"] = make_dataset(n, seed + LONE_TEST_SEED, hard=True, cut=st.cut,
+                                    marks=st.marks, lone=1.0)
+    return sets
+
+
 def load_folded(base: Path, width: int = 2):  # -> torch.nn.Module
     """The folded reader with the weights of a stage-1 ONNX file, checked against it."""
     import onnx
@@ -144,15 +159,7 @@ def finetune(base: Path, out_dir: Path, quick: bool = False, seed: int = 0,
     xtr, ytr = make_dataset(n_train, seed + st.data_seed, hard=st.hard, cut=st.cut,
                             marks=st.marks, lone=st.lone)
     xte, yte = make_dataset(n_test, seed + 1000)  # stage 1's test set: the figures compare
-    tests = {"hard": make_dataset(n_hard, seed + HARD_TEST_SEED, hard=True)}
-    if st.cut:
-        tests["cut"] = make_dataset(n_hard, seed + CUT_TEST_SEED, hard=True, cut=st.cut)
-    if st.marks:
-        tests["marks"] = make_dataset(n_hard, seed + MARKS_TEST_SEED, hard=True, cut=st.cut,
-                                      marks=1.0)
-    if st.lone:
-        tests["lone"] = make_dataset(n_hard, seed + LONE_TEST_SEED, hard=True, cut=st.cut,
-                                     marks=st.marks, lone=1.0)
+    tests = stage_test_sets(st, n_hard, seed)
     t_data = time.time() - t0
     print(f"{tag}: data {n_train}+{n_test}+{len(tests)}x{n_hard} crops in {t_data:.0f}s",
           flush=True)
