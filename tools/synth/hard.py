@@ -31,6 +31,8 @@ Everything takes a ``numpy.random.Generator``; a seed fixes the output exactly.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import cv2
 import numpy as np
 
@@ -84,6 +86,25 @@ def two_rows(rng: np.random.Generator, spec: PlateSpec) -> PlateSpec:
                      float(rng.uniform(1.1, 1.6)))
 
 
+def _patch_out(rng: np.random.Generator, canvas: np.ndarray, spans: list[tuple[float, float]],
+               label: str, hidden: list[int],
+               reach: Callable[[int], tuple[float, float]]) -> str:
+    """Cover each ``hidden`` character with a flat, nearly full-height patch of one colour
+    that reaches past its left and right side by up to ``reach(i)`` of its width; returns
+    the label without the hidden characters."""
+    h = canvas.shape[0]
+    grey = int(rng.integers(80, 210))
+    colour = (grey,) * 3 if rng.random() < 0.8 else tuple(int(c) for c in rng.integers(0, 256, 3))
+    for i in hidden:
+        x0, x1 = spans[i]
+        w = x1 - x0
+        out_l, out_r = reach(i)
+        pad_l, pad_r = w * rng.uniform(-0.05, out_l), w * rng.uniform(-0.05, out_r)
+        y0, y1 = round(h * rng.uniform(0.0, 0.18)), round(h * rng.uniform(0.82, 1.0))
+        cv2.rectangle(canvas, (round(x0 - pad_l), y0), (round(x1 + pad_r), y1), colour, -1)
+    return "".join(ch for j, ch in enumerate(label) if j not in hidden)
+
+
 def occlude_many(rng: np.random.Generator, canvas: np.ndarray,
                  spans: list[tuple[float, float]], label: str) -> str:
     """Hide one or two separate characters (or an adjacent pair) under flat patches that
@@ -91,18 +112,9 @@ def occlude_many(rng: np.random.Generator, canvas: np.ndarray,
     n = len(spans)
     if n < 5 or n != len(label):
         return label
-    h = canvas.shape[0]
     k = 1 if n < 6 or rng.random() < 0.35 else 2  # keep at least four characters readable
     hidden = sorted(int(i) for i in rng.choice(n, size=k, replace=False))
-    grey = int(rng.integers(80, 210))
-    colour = (grey,) * 3 if rng.random() < 0.8 else tuple(int(c) for c in rng.integers(0, 256, 3))
-    for i in hidden:
-        x0, x1 = spans[i]
-        w = x1 - x0
-        pad_l, pad_r = (w * rng.uniform(-0.05, 0.3, 2)).tolist()
-        y0, y1 = round(h * rng.uniform(0.0, 0.18)), round(h * rng.uniform(0.82, 1.0))
-        cv2.rectangle(canvas, (round(x0 - pad_l), y0), (round(x1 + pad_r), y1), colour, -1)
-    return "".join(ch for j, ch in enumerate(label) if j not in hidden)
+    return _patch_out(rng, canvas, spans, label, hidden, lambda i: (0.3, 0.3))
 
 
 def occlude_lone(rng: np.random.Generator, canvas: np.ndarray,
@@ -114,24 +126,16 @@ def occlude_lone(rng: np.random.Generator, canvas: np.ndarray,
     n = len(spans)
     if n < 5 or n != len(label):
         return label
-    h = canvas.shape[0]
     r = rng.random()
     hidden = {1, n - 2} if r < 1 / 3 else {1 if rng.random() < 0.5 else n - 2}
     if r >= 2 / 3 and n >= 7:  # keep at least four characters readable
         hidden.add(int(rng.integers(2, n - 2)))
-    grey = int(rng.integers(80, 210))
-    colour = (grey,) * 3 if rng.random() < 0.8 else tuple(int(c) for c in rng.integers(0, 256, 3))
-    for i in sorted(hidden):
-        x0, x1 = spans[i]
-        w = x1 - x0
-        # The patch may nibble at the inner neighbour but hardly at the lone end one.
-        out_l, out_r = (0.15, 0.3) if i == 1 else (0.3, 0.15)
-        if i not in (1, n - 2):
-            out_l = out_r = 0.3
-        pad_l, pad_r = w * rng.uniform(-0.05, out_l), w * rng.uniform(-0.05, out_r)
-        y0, y1 = round(h * rng.uniform(0.0, 0.18)), round(h * rng.uniform(0.82, 1.0))
-        cv2.rectangle(canvas, (round(x0 - pad_l), y0), (round(x1 + pad_r), y1), colour, -1)
-    return "".join(ch for j, ch in enumerate(label) if j not in hidden)
+
+    def reach(i: int) -> tuple[float, float]:
+        # A patch may nibble at its inner neighbour but hardly at the lone end one.
+        return (0.15, 0.3) if i == 1 else (0.3, 0.15) if i == n - 2 else (0.3, 0.3)
+
+    return _patch_out(rng, canvas, spans, label, sorted(hidden), reach)
 
 
 def ir_cast(rng: np.random.Generator, img: np.ndarray) -> np.ndarray:
