@@ -46,7 +46,7 @@ def test_draw_text_gives_one_span_per_character_in_order(faces: None) -> None:
 
 def test_a_hidden_character_is_dropped_from_the_label(faces: None) -> None:
     """When a patch covers a character's whole column, the label loses that character."""
-    from tools.synth.rich import occlude
+    from tools.synth.occlusion import occlude
 
     label = "AB123CD"
     spans = [(10.0 + 20 * i, 24.0 + 20 * i) for i in range(len(label))]
@@ -88,3 +88,13 @@ def test_detector_photometric_jitter_is_seeded_and_varied() -> None:
     assert all(o.shape == crop.shape and o.dtype == np.uint8 for o in outs)
     means = [float(o.mean()) for o in outs]
     assert max(means) - min(means) > 40  # darker and brighter versions, not one look
+
+
+def test_a_mix_share_outside_zero_to_one_is_refused() -> None:
+    """Mix names the field whose share is not between 0 and 1."""
+    from tools.synth.mix import Mix
+
+    with pytest.raises(ValueError, match=r"Mix\.lone"):
+        Mix(hard=True, lone=1.5)
+    with pytest.raises(ValueError, match=r"Mix\.cut"):
+        Mix(cut=-0.1)

@@ -1,4 +1,4 @@
-"""The hard mix of OCR stages 3-6 (tools/synth/hard.py): digit-heavy, square, occluded, cut,
+"""The hard mix of OCR stages 3 on (tools/synth/hard.py): digit-heavy, square, occluded, cut,
 lone end characters."""
 
 from __future__ import annotations
@@ -11,12 +11,14 @@ from tools.synth.hard import (
     CUT_CHAR,
     grouped_spec,
     ir_cast,
-    occlude_lone,
-    occlude_many,
     text_cut,
     two_rows,
 )
+from tools.synth.mix import Mix
+from tools.synth.occlusion import occlude_lone, occlude_many
 from tools.synth.plates import random_spec
+
+HARD = Mix(hard=True)
 
 
 def test_grouped_plates_alternate_letter_and_digit_groups() -> None:
@@ -122,7 +124,7 @@ def test_hard_crops_are_reproducible_and_labelled(faces: None) -> None:
 
     a, b = np.random.default_rng(9), np.random.default_rng(9)
     for _ in range(12):
-        (ca, la), (cb, lb) = sample(a, hard=True), sample(b, hard=True)
+        (ca, la), (cb, lb) = sample(a, mix=HARD), sample(b, mix=HARD)
         assert la == lb and np.array_equal(ca, cb)
         assert 1 <= len(la) <= 10 and la.isalnum() and la == la.upper()
 
@@ -150,25 +152,21 @@ def test_cut_crops_keep_the_label_of_the_uncut_draw(faces: None) -> None:
 
     changed = 0
     for seed in range(12):
-        whole, label = rich_crop(np.random.default_rng(seed), "es", hard=True)
-        cut, cut_label = rich_crop(np.random.default_rng(seed), "es", hard=True, cut=1.0)
+        whole, label = rich_crop(np.random.default_rng(seed), "es", HARD)
+        cut, cut_label = rich_crop(np.random.default_rng(seed), "es",
+                                   Mix(hard=True, cut=1.0))
         assert cut_label == label
         changed += cut.shape != whole.shape
     assert changed >= 9  # two-row plates are never cut
 
 
-def test_lone_share_zero_draws_the_stage_5_crops(faces: None) -> None:
-    """With no lone share the draws are those of stage 5's mix, crop for crop; with every
-    plate lone, the one-row labels lose a character."""
+def test_a_lone_share_of_one_shortens_every_one_row_label(faces: None) -> None:
+    """With every plate lone, the one-row labels lose a character; two-row plates keep all."""
     from tools.synth.rich import rich_crop
 
     shorter = 0
     for seed in range(12):
-        base = rich_crop(np.random.default_rng(seed), "es", hard=True, cut=0.3, marks=0.4)
-        same = rich_crop(np.random.default_rng(seed), "es", hard=True, cut=0.3, marks=0.4,
-                         lone=0.0)
-        assert base[1] == same[1] and np.array_equal(base[0], same[0])
-        lone = rich_crop(np.random.default_rng(seed), "es", hard=True, cut=0.3, marks=0.4,
-                         lone=1.0)
+        lone = rich_crop(np.random.default_rng(seed), "es",
+                         Mix(hard=True, cut=0.3, marks=0.4, lone=1.0))
         shorter += len(lone[1]) < 7
-    assert shorter >= 8  # two-row plates keep all seven
+    assert shorter >= 8

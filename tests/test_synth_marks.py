@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tools.synth.marks import Box, Colour, band_text, mark, stickers
+from tools.synth.mix import Mix
 from tools.synth.plates import random_spec
 
 
@@ -82,6 +83,6 @@ def test_marked_crops_are_reproducible(faces: None) -> None:
     from tools.synth.rich import rich_crop
 
     for seed in range(8):
-        a = rich_crop(np.random.default_rng(seed), "fr", hard=True, marks=1.0)
-        b = rich_crop(np.random.default_rng(seed), "fr", hard=True, marks=1.0)
+        a = rich_crop(np.random.default_rng(seed), "fr", Mix(hard=True, marks=1.0))
+        b = rich_crop(np.random.default_rng(seed), "fr", Mix(hard=True, marks=1.0))
         assert a[1] == b[1] and np.array_equal(a[0], b[0])

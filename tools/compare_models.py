@@ -6,10 +6,11 @@
 
 Both sides are scored in one run on one machine, so the deltas do not depend on the
 machine: the reader on the synthetic test sets its training stages report (the standard
-set of stage 1, the hard, cut, marks and lone sets of stages 3 to 6) and on ``es_crops`` and
-``us_crops``; the detector (folder mode) on the ``ro_frames`` videos it never trained on
-and on synthetic scenes. Every rate is compared in percentage points; the exit status is
-1 when one differs by more than the tolerance, so a retrain can be checked by a script.
+set of stage 1, the hard, cut, marks and lone sets of stages 3 to 6) and on
+``es_crops`` and ``us_crops``; the detector (folder mode) on the ``ro_frames`` videos it
+never trained on and on synthetic scenes. Every rate is compared in percentage points;
+the exit status is 1 when one differs by more than the tolerance, so a retrain can be
+checked by a script.
 """
 
 from __future__ import annotations

@@ -21,13 +21,13 @@ marks beside the number (tools/synth/marks.py: stacked characters, seals, pictog
 German stickers, the French and Italian right-hand band's digits), which readers
 otherwise read as one more character. Stage 6 continues stage 5's file on a smaller
 fresh draw of stage 5's mix in which a quarter of the one-row varied plates lose
-their second or second-to-last character to an occluder (``hard.occlude_lone``): an
-end character then stands alone beside a patch, where stage 5 taught the reader to
+their second or second-to-last character to an occluder (``occlusion.occlude_lone``):
+an end character then stands alone beside a patch, where stage 5 taught the reader to
 expect marks; the stage-5 reader drops such characters on real crops (``es_crops``,
 whose privacy masks make them), though it reads most synthetic ones. Each stage
 starts from the previous stage's *ONNX file*, so a retrain gives the same result
-whether the previous stage just ran or its file was kept. The exported graph has
-every batch norm folded into its convolution, so the reader is rebuilt in that folded form
+whether the previous stage just ran or its file was kept. The exported graph has every
+batch norm folded into its convolution, so the reader is rebuilt in that folded form
 (``build_model(folded=True)``), loaded from the graph's initialisers, and checked
 against onnxruntime before any training step.
 """
@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from tools.names import OCR
+from tools.synth.mix import PLAIN, Mix
 from tools.train_ocr import BATCH, C, H, W, build_model, evaluate, export, fit, make_dataset
 
 CLIP = 5.0
@@ -60,52 +61,54 @@ LONE_TEST_SEED = 1400
 
 @dataclass(frozen=True, slots=True)
 class Stage:
-    """One continuation stage: its data (seed offset, size, mix, shares of cut crops, of
-    plates with marks and of plates with a lone end character) and its schedule."""
+    """One continuation stage: its data (seed offset, size and mix) and its schedule."""
 
     number: int
     data_seed: int
     n_train: int
     epochs: int
     peak_lr: float
-    hard: bool
-    cut: float = 0.0
-    marks: float = 0.0
-    lone: float = 0.0
+    mix: Mix
 
     @property
     def data(self) -> str:
         """What the stage trains on, in words, for its record and the model card."""
-        if not self.hard:
+        m = self.mix
+        if not m.hard:
             return "stage 1's mix"
-        cut = f", {round(self.cut * 100)} % of one-row plates cut to their characters"
-        marks = (f", {round(self.marks * 100)} % of varied plates with marks beside the "
-                 "number (tools/synth/marks.py)")
-        lone = (f", {round(self.lone * 100)} % of one-row varied plates with an end character "
-                "alone beside an occluder (hard.occlude_lone)")
-        return ("the hard mix of tools/synth/hard.py" + (cut if self.cut else "")
-                + (marks if self.marks else "") + (lone if self.lone else ""))
+        parts = ["the hard mix of tools/synth/hard.py"]
+        if m.cut:
+            parts.append(f"{round(m.cut * 100)} % of one-row plates cut to their characters")
+        if m.marks:
+            parts.append(f"{round(m.marks * 100)} % of varied plates with marks beside the "
+                         "number (tools/synth/marks.py)")
+        if m.lone:
+            parts.append(f"{round(m.lone * 100)} % of one-row varied plates with an end "
+                         "character alone beside an occluder (occlusion.occlude_lone)")
+        return ", ".join(parts)
 
 
-STAGES = {2: Stage(2, 2000, 200000, 3, 5e-4, hard=False),
-          3: Stage(3, 3000, 120000, 2, 3e-4, hard=True),
-          4: Stage(4, 4000, 200000, 2, 2e-4, hard=True, cut=0.3),
-          5: Stage(5, 5000, 200000, 2, 2e-4, hard=True, cut=0.3, marks=0.4),
-          6: Stage(6, 6000, 120000, 2, 1.5e-4, hard=True, cut=0.3, marks=0.4, lone=0.25)}
+STAGES = {2: Stage(2, 2000, 200000, 3, 5e-4, PLAIN),
+          3: Stage(3, 3000, 120000, 2, 3e-4, Mix(hard=True)),
+          4: Stage(4, 4000, 200000, 2, 2e-4, Mix(hard=True, cut=0.3)),
+          5: Stage(5, 5000, 200000, 2, 2e-4, Mix(hard=True, cut=0.3, marks=0.4)),
+          6: Stage(6, 6000, 120000, 2, 1.5e-4, Mix(hard=True, cut=0.3, marks=0.4, lone=0.25))}
 
 
 def stage_test_sets(st: Stage, n: int, seed: int = 0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """The synthetic test sets a stage reports besides stage 1's: the hard mix always, and
-    the cut, marks and lone sets where the stage trains on them (``n`` crops each)."""
-    sets = {"hard": make_dataset(n, seed + HARD_TEST_SEED, hard=True)}
-    if st.cut:
-        sets["cut"] = make_dataset(n, seed + CUT_TEST_SEED, hard=True, cut=st.cut)
-    if st.marks:
-        sets["marks"] = make_dataset(n, seed + MARKS_TEST_SEED, hard=True, cut=st.cut,
-                                     marks=1.0)
-    if st.lone:
-        sets["lone"] = make_dataset(n, seed + LONE_TEST_SEED, hard=True, cut=st.cut,
-                                    marks=st.marks, lone=1.0)
+    the cut, marks and lone sets where the stage trains on them (``n`` crops each); each
+    is the mix up to that case with the case on every plate it can be."""
+    m = st.mix
+    sets = {"hard": make_dataset(n, seed + HARD_TEST_SEED, mix=Mix(hard=True))}
+    if m.cut:
+        sets["cut"] = make_dataset(n, seed + CUT_TEST_SEED, mix=Mix(hard=True, cut=m.cut))
+    if m.marks:
+        sets["marks"] = make_dataset(n, seed + MARKS_TEST_SEED,
+                                     mix=Mix(hard=True, cut=m.cut, marks=1.0))
+    if m.lone:
+        sets["lone"] = make_dataset(n, seed + LONE_TEST_SEED,
+                                    mix=Mix(hard=True, cut=m.cut, marks=m.marks, lone=1.0))
     return sets
 
 
@@ -156,8 +159,7 @@ def finetune(base: Path, out_dir: Path, quick: bool = False, seed: int = 0,
         n_train, n_test, n_hard, epochs = 3000, 1000, 500, 1
     tag = f"ocr stage {stage}"
     t0 = time.time()
-    xtr, ytr = make_dataset(n_train, seed + st.data_seed, hard=st.hard, cut=st.cut,
-                            marks=st.marks, lone=st.lone)
+    xtr, ytr = make_dataset(n_train, seed + st.data_seed, mix=st.mix)
     xte, yte = make_dataset(n_test, seed + 1000)  # stage 1's test set: the figures compare
     tests = stage_test_sets(st, n_hard, seed)
     t_data = time.time() - t0

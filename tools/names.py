@@ -4,11 +4,11 @@ DET = "plate-det-v3"
 OCR = "plate-ocr-v7"
 OCR_REPLACES = "plate-ocr-v6"
 """The OCR that ``OCR`` replaces: ``train_all`` drops it (and its int8 variant) from a manifest."""
-OCR_STAGE1 = f"{OCR}-stage1"
-OCR_STAGE2 = f"{OCR}-stage2"
-OCR_STAGE3 = f"{OCR}-stage3"
-OCR_STAGE4 = f"{OCR}-stage4"
-OCR_STAGE5 = f"{OCR}-stage5"
-"""The OCR after its first five training stages: intermediate files, never shipped."""
 OCR_INT8 = f"{OCR}-int8"
 DET_INT8 = f"{DET}-int8"
+
+
+def ocr_stage(number: int) -> str:
+    """The OCR after its first ``number`` training stages: an intermediate file, never
+    shipped (the last stage's file is ``OCR``)."""
+    return f"{OCR}-stage{number}"

@@ -7,10 +7,10 @@
     python -m tools.compare_models DIR   # a retrain in DIR against models/, metric by metric
 
 The detector trains on synthetic scenes and on part of ``ro_frames`` (MIT), so
-``--real`` must point at it; the OCR on synthetic crops only, in six stages
-(tools/train_ocr.py from scratch, then tools/finetune_ocr.py five times: stage 2 from
-stage 1's file, stages 3 to 6 on fresh draws of the hard mix, each from the previous
-stage's file; the intermediate files stay in ``out/ocr-stages/``).
+``--real`` must point at it; the OCR on synthetic crops only, in stages
+(tools/train_ocr.py from scratch, then tools/finetune_ocr.py once for each of its
+``STAGES``: stage 2 from stage 1's file, the later ones on fresh draws of the hard mix,
+each from the previous stage's file; the intermediate files stay in ``out/ocr-stages/``).
 
 Seeds are fixed, so a rerun on the same library versions gives the same data and
 comparable models (bit-identical weights are not promised across CPUs/thread counts).
@@ -25,16 +25,7 @@ import time
 from pathlib import Path
 
 from edge.inference.manifest import sha256_of
-from tools.names import (
-    DET,
-    OCR,
-    OCR_REPLACES,
-    OCR_STAGE1,
-    OCR_STAGE2,
-    OCR_STAGE3,
-    OCR_STAGE4,
-    OCR_STAGE5,
-)
+from tools.names import DET, OCR, OCR_REPLACES, ocr_stage
 
 
 def register(manifest: dict, name: str, entry: dict, out: Path) -> None:
@@ -68,19 +59,20 @@ def ocr_entry(stage1: dict, *later: dict) -> dict:
 
 
 def train_ocr_stages(out: Path, quick: bool, seed: int) -> dict:
-    """The six OCR stages; the files of stages 1 to 5 stay in ``out/ocr-stages/``
-    (they are not shipped)."""
-    from tools.finetune_ocr import finetune
+    """Every OCR stage (tools/train_ocr.py, then each of ``finetune_ocr.STAGES`` from the
+    previous stage's file); the intermediate files stay in ``out/ocr-stages/`` (they are
+    not shipped), the last stage's is ``OCR`` in ``out``."""
+    from tools.finetune_ocr import STAGES, finetune
     from tools.train_ocr import train
 
     work = Path("out") / ("ocr-stages-quick" if quick else "ocr-stages")
-    stage1 = train(work, quick, seed, name=OCR_STAGE1)
-    stage2 = finetune(work / stage1["file"], work, quick, seed, stage=2, name=OCR_STAGE2)
-    stage3 = finetune(work / stage2["file"], work, quick, seed, stage=3, name=OCR_STAGE3)
-    stage4 = finetune(work / stage3["file"], work, quick, seed, stage=4, name=OCR_STAGE4)
-    stage5 = finetune(work / stage4["file"], work, quick, seed, stage=5, name=OCR_STAGE5)
-    stage6 = finetune(work / stage5["file"], out, quick, seed, stage=6, name=OCR)
-    return ocr_entry(stage1, stage2, stage3, stage4, stage5, stage6)
+    records = [train(work, quick, seed, name=ocr_stage(1))]
+    last = max(STAGES)
+    for number in sorted(STAGES):
+        final = number == last
+        records.append(finetune(work / records[-1]["file"], out if final else work, quick,
+                                seed, stage=number, name=OCR if final else ocr_stage(number)))
+    return ocr_entry(*records)
 
 
 def render_readme(manifest: dict, out: Path, demo: Path = Path("demo")) -> None:

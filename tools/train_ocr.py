@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from tools.names import OCR
+from tools.synth.mix import PLAIN, Mix
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_"
 PAD = ALPHABET.index("_")
@@ -29,7 +30,7 @@ BATCH = 128
 OCR_FORMATS = ("it", "it_moto", "sk", "de", "fr", "es", "generic")
 OCR_WEIGHTS = (0.3, 0.1, 0.08, 0.14, 0.08, 0.1, 0.2)
 RICH = 0.85
-# The mix of stages 3-6 (tools/synth/hard.py): a quarter digit-heavy grouped plates.
+# The mix of stages 3 on (tools/synth/hard.py): a quarter digit-heavy grouped plates.
 HARD_FORMATS = (*OCR_FORMATS, "grouped")
 HARD_WEIGHTS = (0.2, 0.08, 0.07, 0.1, 0.07, 0.1, 0.13, 0.25)
 
@@ -53,50 +54,44 @@ def decode(probs: np.ndarray) -> str:
     return "".join(ALPHABET[i] for i in probs.argmax(-1) if i != PAD)
 
 
-def sample(rng: np.random.Generator, rich: float = RICH, hard: bool = False,
-           cut: float = 0.0, marks: float = 0.0, lone: float = 0.0) -> tuple[np.ndarray, str]:
+def sample(rng: np.random.Generator, rich: float = RICH, mix: Mix = PLAIN
+           ) -> tuple[np.ndarray, str]:
     """One training crop and its label, drawn from the training mix of formats and
-    renderers (``hard``: the mix of stages 3-6, see tools/synth/hard.py; ``cut``: the
-    share of its one-row plates cropped to their characters; ``marks``: the share of
-    its varied plates with more marks beside the number, tools/synth/marks.py; ``lone``:
-    the share of its one-row plates with an end character alone beside an occluder)."""
+    renderers (``rich``: the share drawn by the varied renderer; ``mix``: the cases of the
+    later stages, see tools/synth/mix.py; with ``mix.hard`` the formats of stages 3 on)."""
     from tools.synth.plates import plate_crop
     from tools.synth.rich import rich_crop
 
-    if hard:
+    if mix.hard:
         fmt = HARD_FORMATS[rng.choice(len(HARD_FORMATS), p=HARD_WEIGHTS)]
         if fmt == "grouped" or rng.random() < rich:
-            return rich_crop(rng, fmt, hard=True, cut=cut, marks=marks, lone=lone)
+            return rich_crop(rng, fmt, mix)
         return plate_crop(rng, fmt)
     fmt = OCR_FORMATS[rng.choice(len(OCR_FORMATS), p=OCR_WEIGHTS)]
-    return rich_crop(rng, fmt) if rng.random() < rich else plate_crop(rng, fmt)
+    return rich_crop(rng, fmt, mix) if rng.random() < rich else plate_crop(rng, fmt)
 
 
-def _chunk(args: tuple[int, int, int, float, bool, float, float, float]
-           ) -> tuple[np.ndarray, np.ndarray]:
-    seed, index, n, rich, hard, cut, marks, lone = args
+def _chunk(args: tuple[int, int, int, float, Mix]) -> tuple[np.ndarray, np.ndarray]:
+    seed, index, n, rich, mix = args
     # Seeding per chunk keeps the data identical whatever the worker count.
     rng = np.random.default_rng([seed, index])
     xs = np.empty((n, H, W, C), np.uint8)
     ys = np.empty((n, SLOTS), np.int64)
     for i in range(n):
-        crop, label = sample(rng, rich, hard, cut, marks, lone)
+        crop, label = sample(rng, rich, mix)
         xs[i], ys[i] = preprocess(crop), encode(label)
     return xs, ys
 
 
-def make_dataset(n: int, seed: int, rich: float = RICH, workers: int = 2, hard: bool = False,
-                 cut: float = 0.0, marks: float = 0.0, lone: float = 0.0
+def make_dataset(n: int, seed: int, rich: float = RICH, workers: int = 2, mix: Mix = PLAIN
                  ) -> tuple[np.ndarray, np.ndarray]:
     """``n`` synthetic (crop, slots) pairs, deterministic for a given seed.
 
     ``rich`` is the share drawn by the varied renderer (tools/synth/rich.py); the
-    rest are the plain DejaVu European plates of tools/synth/plates.py; ``hard`` draws
-    the mix of stages 3-6 instead, ``cut`` of its one-row plates cropped to their
-    characters, ``marks`` of its varied plates with more marks, ``lone`` of its one-row
-    plates with a lone end character beside an occluder (see :func:`sample`).
+    rest are the plain DejaVu European plates of tools/synth/plates.py; ``mix`` adds
+    the cases of the later training stages (tools/synth/mix.py, see :func:`sample`).
     """
-    jobs = [(seed, i, min(CHUNK, n - i * CHUNK), rich, hard, cut, marks, lone)
+    jobs = [(seed, i, min(CHUNK, n - i * CHUNK), rich, mix)
             for i in range((n + CHUNK - 1) // CHUNK)]
     with Pool(workers) as pool:
         parts = pool.map(_chunk, jobs)

@@ -1,4 +1,4 @@
-"""The hard cases the third to fifth OCR training stages add to the varied renderer.
+"""The hard cases the later OCR training stages (3 on) add to the varied renderer.
 
 What the readers of stage 1 and 2 got wrong on real plates falls into a few kinds,
 each of which the first two stages' data shows too rarely:
@@ -24,16 +24,14 @@ each of which the first two stages' data shows too rarely:
   second-to-last character leaves the end one standing alone between the patch and
   the plate's edge, where the marks of stage 5 sit; on real crops the reader that has
   learnt to skip marks often skips such a character too. ``occlude_lone`` hides the
-  characters that make one or both ends lone.
+  characters that make one or both ends lone (tools/synth/occlusion.py, with the
+  other occluders).
 
 Everything takes a ``numpy.random.Generator``; a seed fixes the output exactly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-import cv2
 import numpy as np
 
 from tools.synth.plates import DIGITS, LETTERS, PlateSpec, pick
@@ -84,58 +82,6 @@ def two_rows(rng: np.random.Generator, spec: PlateSpec) -> PlateSpec:
         return spec
     return PlateSpec([top, bottom], spec.label, spec.country, spec.band_code, False, spec.bg,
                      float(rng.uniform(1.1, 1.6)))
-
-
-def _patch_out(rng: np.random.Generator, canvas: np.ndarray, spans: list[tuple[float, float]],
-               label: str, hidden: list[int],
-               reach: Callable[[int], tuple[float, float]]) -> str:
-    """Cover each ``hidden`` character with a flat, nearly full-height patch of one colour
-    that reaches past its left and right side by up to ``reach(i)`` of its width; returns
-    the label without the hidden characters."""
-    h = canvas.shape[0]
-    grey = int(rng.integers(80, 210))
-    colour = (grey,) * 3 if rng.random() < 0.8 else tuple(int(c) for c in rng.integers(0, 256, 3))
-    for i in hidden:
-        x0, x1 = spans[i]
-        w = x1 - x0
-        out_l, out_r = reach(i)
-        pad_l, pad_r = w * rng.uniform(-0.05, out_l), w * rng.uniform(-0.05, out_r)
-        y0, y1 = round(h * rng.uniform(0.0, 0.18)), round(h * rng.uniform(0.82, 1.0))
-        cv2.rectangle(canvas, (round(x0 - pad_l), y0), (round(x1 + pad_r), y1), colour, -1)
-    return "".join(ch for j, ch in enumerate(label) if j not in hidden)
-
-
-def occlude_many(rng: np.random.Generator, canvas: np.ndarray,
-                 spans: list[tuple[float, float]], label: str) -> str:
-    """Hide one or two separate characters (or an adjacent pair) under flat patches that
-    may cover a little of their neighbours; returns the label without the hidden ones."""
-    n = len(spans)
-    if n < 5 or n != len(label):
-        return label
-    k = 1 if n < 6 or rng.random() < 0.35 else 2  # keep at least four characters readable
-    hidden = sorted(int(i) for i in rng.choice(n, size=k, replace=False))
-    return _patch_out(rng, canvas, spans, label, hidden, lambda i: (0.3, 0.3))
-
-
-def occlude_lone(rng: np.random.Generator, canvas: np.ndarray,
-                 spans: list[tuple[float, float]], label: str) -> str:
-    """Hide the second or the second-to-last character (a third of the time both; a third
-    of the time, on plates of seven or more, one more inner one) under flat patches, so
-    that an end character stands alone beside a patch; returns the label without the
-    hidden ones."""
-    n = len(spans)
-    if n < 5 or n != len(label):
-        return label
-    r = rng.random()
-    hidden = {1, n - 2} if r < 1 / 3 else {1 if rng.random() < 0.5 else n - 2}
-    if r >= 2 / 3 and n >= 7:  # keep at least four characters readable
-        hidden.add(int(rng.integers(2, n - 2)))
-
-    def reach(i: int) -> tuple[float, float]:
-        # A patch may nibble at its inner neighbour but hardly at the lone end one.
-        return (0.15, 0.3) if i == 1 else (0.3, 0.15) if i == n - 2 else (0.3, 0.3)
-
-    return _patch_out(rng, canvas, spans, label, sorted(hidden), reach)
 
 
 def ir_cast(rng: np.random.Generator, img: np.ndarray) -> np.ndarray:

@@ -27,13 +27,13 @@ from tools.synth.hard import (
     CUT_MARGINS,
     grouped_spec,
     ir_cast,
-    occlude_lone,
-    occlude_many,
     text_cut,
     two_rows,
 )
 from tools.synth.hard import margins as hard_margins
 from tools.synth.marks import Box, Colour, Paint, band_text, mark, stickers
+from tools.synth.mix import PLAIN, Mix
+from tools.synth.occlusion import occlude, occlude_lone, occlude_many
 from tools.synth.plates import (
     EU_BLUE,
     EU_YELLOW,
@@ -365,33 +365,6 @@ def _plain_plate(rng: np.random.Generator, spec: PlateSpec) -> tuple[np.ndarray,
     return canvas, spans
 
 
-def occlude(rng: np.random.Generator, canvas: np.ndarray, spans: list[tuple[float, float]],
-            label: str) -> str:
-    """Hide one or two characters under a flat patch; returns the label without them.
-
-    Partial occluders (a bar over the lower or upper part) keep the label: the
-    character can still be read.
-    """
-    n = len(spans)
-    if n < 3 or n != len(label):
-        return label
-    h = canvas.shape[0]
-    i = int(rng.integers(n))
-    k = 2 if rng.random() < 0.3 and i + 1 < n else 1
-    x0, x1 = spans[i][0], spans[i + k - 1][1]
-    pad = (x1 - x0) * float(rng.uniform(0.0, 0.15))
-    grey = int(rng.integers(70, 210))
-    colour = (grey,) * 3 if rng.random() < 0.7 else _light(rng, 0)
-    if rng.random() < 0.75:  # full-height patch: the characters are gone
-        y0, y1 = round(h * rng.uniform(0.0, 0.15)), round(h * rng.uniform(0.85, 1.0))
-        cv2.rectangle(canvas, (round(x0 - pad), y0), (round(x1 + pad), y1), colour, -1)
-        return label[:i] + label[i + k :]
-    frac = float(rng.uniform(0.15, 0.35))
-    y0, y1 = (0, round(h * frac)) if rng.random() < 0.5 else (round(h * (1 - frac)), h)
-    cv2.rectangle(canvas, (round(x0 - pad), y0), (round(x1 + pad), y1), colour, -1)
-    return label
-
-
 def tone(rng: np.random.Generator, img: np.ndarray) -> np.ndarray:
     """Washed-out contrast, colour casts and gamma of cheap cameras and dirty film."""
     out = img.astype(np.float32)
@@ -445,26 +418,18 @@ def _occlusion(rng: np.random.Generator, canvas: np.ndarray, spans: list[tuple[f
 
 
 def rich_crop(rng: np.random.Generator, fmt: str | None = None,
-              hard: bool = False, cut: float = 0.0, marks: float = 0.0,
-              lone: float = 0.0) -> tuple[np.ndarray, str]:
+              mix: Mix = PLAIN) -> tuple[np.ndarray, str]:
     """An OCR training sample from the varied renderer: (RGB uint8 crop, label).
 
-    ``hard`` adds the cases of ``tools/synth/hard.py`` (format ``"grouped"``, square
-    plates of every format, several occluders, IR cast, loose crops); without it the
-    random draws are exactly those of the first two training stages. ``cut`` is the
-    share of one-row plates cropped to their characters (``hard.text_cut``); at 0 the
-    draws are exactly those of the third stage. ``marks`` is the share of plates that
-    carry more and richer marks beside the number (``tools/synth/marks.py``); at 0 the
-    draws are exactly those of the fourth stage. ``lone`` is the share of one-row plates
-    whose occluders leave an end character alone (``hard.occlude_lone``); at 0 the draws
-    are exactly those of the fifth stage.
+    ``mix`` says which cases of the later training stages to add (``PLAIN``: exactly
+    the draws of the first two stages).
     """
     check_faces()
     spec = respell(rng, grouped_spec(rng) if fmt == "grouped" else random_spec(rng, fmt))
     layout = rng.random()
-    if hard and len(spec.rows) == 1 and layout < 0.55 and rng.random() < 0.2:
+    if mix.hard and len(spec.rows) == 1 and layout < 0.55 and rng.random() < 0.2:
         spec = two_rows(rng, spec)
-    if marks > 0 and rng.random() < marks:
+    if mix.marks > 0 and rng.random() < mix.marks:
         spec = _with_marks(spec)
     if len(spec.rows) > 1 or layout < 0.55:
         flat, spans = _eu_plate(rng, spec, 110)
@@ -474,23 +439,23 @@ def rich_crop(rng: np.random.Generator, fmt: str | None = None,
         flat, spans = _plain_plate(rng, spec)
     label = spec.label
     if len(spec.rows) == 1:
-        if lone > 0 and rng.random() < lone:
+        if mix.lone > 0 and rng.random() < mix.lone:
             label = occlude_lone(rng, flat, spans, label)
         else:
-            label = _occlusion(rng, flat, spans, label, hard)
+            label = _occlusion(rng, flat, spans, label, mix.hard)
     flat = soil(rng, flat)
-    cut_now = cut > 0 and len(spec.rows) == 1 and rng.random() < cut
+    cut_now = mix.cut > 0 and len(spec.rows) == 1 and rng.random() < mix.cut
     if cut_now:
         flat = text_cut(rng, flat, spans)
     char_h = float(rng.uniform(12, 50))
     text_frac = 0.35 if len(spec.rows) > 1 else 0.55
     width = char_h / text_frac * flat.shape[1] / flat.shape[0]
     tight, loose = (-0.02, 0.1), (0.0, 0.25)
-    box_margins = hard_margins(rng) if hard else tight if rng.random() < 0.8 else loose
+    box_margins = hard_margins(rng) if mix.hard else tight if rng.random() < 0.8 else loose
     if cut_now:
         box_margins = CUT_MARGINS
     toned = tone(rng, flat)
-    if hard and rng.random() < 0.12:
+    if mix.hard and rng.random() < 0.12:
         toned = ir_cast(rng, toned)
     crop = frame_crop(rng, toned, width, char_h, box_margins)
     return crop, label
