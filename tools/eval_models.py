@@ -98,14 +98,20 @@ def views(zooms: tuple[float, ...] | None) -> str:
 
 
 def cpu_summary() -> str:
-    """The CPU model and whether it has VNNI, which decides how well int8 kernels add up."""
+    """The CPU model, its family and model numbers, and whether it has VNNI, which decides
+    how well int8 kernels add up."""
     import platform
 
     info = Path("/proc/cpuinfo")
     text = info.read_text(encoding="utf-8", errors="replace") if info.exists() else ""
-    model = next((ln.split(":", 1)[1].strip() for ln in text.splitlines()
-                  if ln.startswith("model name")), platform.processor() or platform.machine())
-    vnni = any(f in text.split() for f in ("avx512_vnni", "avx_vnni"))
+    fields = {k.strip(): v.strip() for k, _, v in
+              (ln.partition(":") for ln in text.split("\n\n", 1)[0].splitlines())}
+    model = fields.get("model name") or platform.processor() or platform.machine()
+    # Virtual machines often say only "AMD EPYC": family and model tell the generations
+    # apart, and the same models ran twice as slowly on one such "AMD EPYC" as on another.
+    if "cpu family" in fields and "model" in fields:
+        model += f" (family {fields['cpu family']}, model {fields['model']})"
+    vnni = any(f in fields.get("flags", "").split() for f in ("avx512_vnni", "avx_vnni"))
     return f"{model}, {'with' if vnni else 'without'} VNNI" if text else model
 
 
