@@ -19,20 +19,16 @@ def _pct(x: Any) -> str:
     return "n/a" if x is None else f"{100 * float(x):.1f} %"
 
 
-_LATER_SETS = (
-    ("cut", "as many crops of the hard mix with this stage's cuts"),
-    ("marks", "as many again, marks on every varied plate"),
-    ("lone", "as many again, a lone end character on every one-row varied plate"),
+_TEST_SETS = (
+    # key, what the card calls it, the stages that report it, what it holds (None: hard,
+    # whose line in a stage's row says its size instead)
+    ("hard", "hard-mix", "stages 3 on", None),
+    ("cut", "cut-crop", "stages 4 on", "as many crops of the hard mix with this stage's cuts"),
+    ("marks", "marked-plate", "stages 5 on", "as many again, marks on every varied plate"),
+    ("lone", "lone-end-character", "stage 6",
+     "as many again, a lone end character on every one-row varied plate"),
 )
-"""The synthetic test sets of the later OCR stages after the hard one, as a stage's
-record calls them, and what each holds."""
-
-_MEASURED_SETS = (
-    ("hard", "synthetic hard-mix exact read (the hard test set of stages 3 on)"),
-    ("cut", "synthetic cut-crop exact read (the cut test set of stages 4 on)"),
-    ("marks", "synthetic marked-plate exact read (the marks test set of stages 5 on)"),
-    ("lone", "synthetic lone-end-character exact read (stage 6's lone test set)"),
-)
+"""The synthetic test sets of the later OCR stages, as their records call them."""
 
 
 def _stage_row(number: int, st: dict) -> str:
@@ -47,8 +43,8 @@ def _stage_row(number: int, st: dict) -> str:
     if "base_hard_exact" in st:
         row += (f"; hard test set ({st['hard_test_crops']} crops of the hard mix) "
                 f"{_pct(st['base_hard_exact'])} before this stage")
-    for key, what in _LATER_SETS:
-        if f"base_{key}_exact" in st:
+    for key, _, _, what in _TEST_SETS:
+        if what and f"base_{key}_exact" in st:
             row += f", {key} test set ({what}) {_pct(st[f'base_{key}_exact'])}"
     return row
 
@@ -257,8 +253,9 @@ def render(manifest: dict, demo: dict | None = None) -> str:
             "| metric | value |", "|---|---|",
             f"| synthetic held-out exact read | {_pct(m['synthetic_exact'])} |",
             f"| synthetic held-out character accuracy | {_pct(m['synthetic_char_acc'])} |",
-            *(f"| {what} | {_pct(m[f'synthetic_{key}_exact'])} |"
-              for key, what in _MEASURED_SETS if f"synthetic_{key}_exact" in m),
+            *(f"| synthetic {name} exact read (the {key} test set of {stages}) | "
+              f"{_pct(m[f'synthetic_{key}_exact'])} |"
+              for key, name, stages, _ in _TEST_SETS if f"synthetic_{key}_exact" in m),
             f"| ms per crop, onnxruntime, 1 thread | {_v(m['ms_per_crop_1core'])} |", ""]
     out += ["## Demo clip", "", _demo(demo), "## Known limits", "",
             "- The OCR is trained on synthetic images only, drawn in open look-alikes of plate "
