@@ -81,3 +81,56 @@ def test_model_card_lists_every_training_stage() -> None:
         assert f"stage {number} (" in text
     for test_set in ("hard", "cut", "marks", "lone"):
         assert f"{test_set} test set" in text
+
+
+def test_cuda_device_without_a_gpu_stops_with_the_cause(torch_present: None) -> None:
+    """Asking for CUDA where torch sees no GPU stops the run and says so."""
+    import torch
+
+    from tools.device import training_device
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA GPU: the refusal cannot happen here")
+    with pytest.raises(SystemExit, match="sees no CUDA GPU"):
+        training_device("cuda")
+
+
+def test_auto_device_is_the_cpu_without_a_gpu(torch_present: None) -> None:
+    """``auto`` trains on the CPU where torch sees no GPU, as every shipped model did."""
+    import torch
+
+    from tools.device import training_device
+
+    want = "cuda" if torch.cuda.is_available() else "cpu"
+    assert training_device("auto").type == want
+
+
+def test_bf16_training_keeps_float32_weights_that_export(torch_present: None,
+                                                         tmp_path: Path) -> None:
+    """A bfloat16-autocast run updates float32 weights, and its export matches onnxruntime."""
+    import torch
+
+    from tools.train_ocr import build_model, export, fit, make_dataset, one_cycle
+
+    torch.manual_seed(0)
+    xs, ys = make_dataset(256, seed=78, workers=1)
+    model = build_model(1)
+    before = [p.detach().clone() for p in model.parameters()]
+    opt, sched = one_cycle(model, 2)
+    fit(model, opt, sched, xs, ys, xs[:64], ys[:64], torch.Generator().manual_seed(0), 1,
+        plain_first=False, bf16=True)
+    params = list(model.parameters())
+    assert all(p.dtype == torch.float32 for p in params)
+    assert any(not torch.equal(a, b) for a, b in zip(before, params, strict=True))
+    metrics = export(model, tmp_path / "r.onnx", xs[:200], ys[:200])  # asserts |diff| < 1e-4
+    assert (tmp_path / "r.onnx").is_file() and 0.0 <= metrics["synthetic_exact"] <= 1.0
+
+
+def test_model_card_names_the_hardware_and_precision_of_a_record() -> None:
+    """A GPU bfloat16 record's card line says what trained it; an older record says the CPU."""
+    from tools.model_cards import _training
+
+    base = {"command": "c", "seed": 0, "data": "d", "data_time_s": 1, "time_s": 2}
+    gpu = _training({**base, "hardware": "CUDA GPU: X", "precision": "bfloat16 autocast"})
+    assert "(CUDA GPU: X, bfloat16 autocast)" in gpu
+    assert "(2 CPU threads, no GPU)" in _training(base)

@@ -42,9 +42,21 @@ from pathlib import Path
 
 import numpy as np
 
+from tools.device import add_device_args
 from tools.names import OCR
 from tools.synth.mix import PLAIN, Mix
-from tools.train_ocr import BATCH, C, H, W, build_model, evaluate, export, fit, make_dataset
+from tools.train_ocr import (
+    BATCH,
+    PRECISION,
+    C,
+    H,
+    W,
+    build_model,
+    evaluate,
+    export,
+    fit,
+    make_dataset,
+)
 
 CLIP = 5.0
 HARD_TEST_SEED = 1100
@@ -146,10 +158,13 @@ def load_folded(base: Path, width: int = 2):  # -> torch.nn.Module
 
 
 def finetune(base: Path, out_dir: Path, quick: bool = False, seed: int = 0,
-             stage: int = 2, width: int = 2, name: str = OCR) -> dict:
+             stage: int = 2, width: int = 2, name: str = OCR, device: str = "auto",
+             bf16: bool = False) -> dict:
     """Train ``stage`` (see ``STAGES``) from ``base``, export ``<name>.onnx``; return the
-    stage's record."""
+    stage's record. ``device`` and ``bf16``: see tools/device.py and ``train_ocr.fit``."""
     import torch
+
+    from tools.device import hardware, training_device
 
     st = STAGES[stage]
     torch.manual_seed(seed + st.data_seed)
@@ -165,11 +180,13 @@ def finetune(base: Path, out_dir: Path, quick: bool = False, seed: int = 0,
     t_data = time.time() - t0
     print(f"{tag}: data {n_train}+{n_test}+{len(tests)}x{n_hard} crops in {t_data:.0f}s",
           flush=True)
-    model = load_folded(base, width)
+    dev = training_device(device)
+    model = load_folded(base, width).to(dev)
 
     def exact(x: np.ndarray, y: np.ndarray) -> float:
+        on = next(model.parameters()).device  # export moves the model back to the CPU
         with torch.no_grad():
-            return evaluate(lambda a: model(torch.from_numpy(a)).numpy(), x, y)[
+            return evaluate(lambda a: model(torch.from_numpy(a).to(on)).cpu().numpy(), x, y)[
                 "synthetic_exact"]
 
     before = {k: exact(*xy) for k, xy in tests.items()}
@@ -180,8 +197,9 @@ def finetune(base: Path, out_dir: Path, quick: bool = False, seed: int = 0,
     gen = torch.Generator().manual_seed(seed + st.data_seed)
     t1 = time.time()
     fit(model, opt, sched, xtr, ytr, xte, yte, gen, epochs, plain_first=False, clip=CLIP,
-        tag=tag)
+        tag=tag, bf16=bf16)
     t_train = time.time() - t1
+    trained_on = hardware(dev)
     path = out_dir / f"{name}.onnx"
     metrics = export(model, path, xte, yte)  # also checks the output shape
     for k, xy in tests.items():
@@ -194,7 +212,7 @@ def finetune(base: Path, out_dir: Path, quick: bool = False, seed: int = 0,
             "epochs": epochs, "batch": BATCH, "peak_lr": st.peak_lr,
             "schedule": "5 % warm-up, cosine to zero; AdamW; grad-norm "
             f"clip {CLIP}; batch norm folded (frozen)", "data_time_s": round(t_data),
-            "time_s": round(t_train),
+            "time_s": round(t_train), "hardware": trained_on, "precision": PRECISION[bf16],
             **{f"base_{k}_exact": v for k, v in before.items()},
             "metrics": metrics}
 
@@ -207,8 +225,10 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("models"))
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--name", default=OCR)
+    add_device_args(ap)
     args = ap.parse_args()
-    record = finetune(args.base, args.out, args.quick, args.seed, args.stage, name=args.name)
+    record = finetune(args.base, args.out, args.quick, args.seed, args.stage, name=args.name,
+                      device=args.device, bf16=args.bf16)
     print(json.dumps(record, indent=1))
 
 

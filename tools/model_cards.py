@@ -63,9 +63,12 @@ def _training(t: dict) -> str:
                     f"{_pct(t.get('stage1_metrics', {}).get('synthetic_exact'))} exact")
     for number, st in enumerate(later, start=2):
         rows.append(_stage_row(number, st))
+    # Records from before tools/device.py trained on the CPU in float32 and say neither.
+    how = ", ".join(x for x in (t.get("hardware", "2 CPU threads, no GPU"),
+                                None if t.get("precision", "float32") == "float32"
+                                else t["precision"]) if x)
     rows.append(f"- time: data generation {t.get('data_time_s')} s, training {t['time_s']} s "
-                "(2 CPU threads, no GPU" + (f"; all {len(later) + 1} stages" if later else "")
-                + ")")
+                f"({how}" + (f"; all {len(later) + 1} stages" if later else "") + ")")
     if env:
         rows.append("- environment: " + ", ".join(f"{k} {v}" for k, v in env.items()))
     return "\n".join(rows)

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from edge.inference.manifest import sha256_of
+from tools.device import add_device_args
 from tools.names import DET, OCR, OCR_REPLACES, ocr_stage
 
 
@@ -58,7 +59,8 @@ def ocr_entry(stage1: dict, *later: dict) -> dict:
     return entry
 
 
-def train_ocr_stages(out: Path, quick: bool, seed: int) -> dict:
+def train_ocr_stages(out: Path, quick: bool, seed: int, device: str = "auto",
+                     bf16: bool = False) -> dict:
     """Every OCR stage (tools/train_ocr.py, then each of ``finetune_ocr.STAGES`` from the
     previous stage's file); the intermediate files stay in ``out/ocr-stages/`` (they are
     not shipped), the last stage's is ``OCR`` in ``out``."""
@@ -66,12 +68,13 @@ def train_ocr_stages(out: Path, quick: bool, seed: int) -> dict:
     from tools.train_ocr import train
 
     work = Path("out") / ("ocr-stages-quick" if quick else "ocr-stages")
-    records = [train(work, quick, seed, name=ocr_stage(1))]
+    records = [train(work, quick, seed, name=ocr_stage(1), device=device, bf16=bf16)]
     last = max(STAGES)
     for number in sorted(STAGES):
         final = number == last
         records.append(finetune(work / records[-1]["file"], out if final else work, quick,
-                                seed, stage=number, name=OCR if final else ocr_stage(number)))
+                                seed, stage=number, name=OCR if final else ocr_stage(number),
+                                device=device, bf16=bf16))
     return ocr_entry(*records)
 
 
@@ -98,6 +101,7 @@ def main() -> None:
                     "recall on the held-out videos")
     ap.add_argument("--only", choices=["det", "ocr"], default=None, help="train one model")
     ap.add_argument("--readme-only", action="store_true")
+    add_device_args(ap)
     args = ap.parse_args()
     out: Path = args.out or (Path("out/quick-models") if args.quick else Path("models"))
     out.mkdir(parents=True, exist_ok=True)
@@ -121,8 +125,8 @@ def main() -> None:
         env |= {"torch": torch.__version__, "onnxruntime": onnxruntime.__version__}
     except ImportError as exc:
         raise SystemExit(f"training needs the 'train' extra (torch, pillow, onnx): {exc}") from exc
-    jobs = {OCR: lambda: train_ocr_stages(out, args.quick, args.seed),
-            DET: lambda: train_det(out, args.quick, args.seed, args.real)}
+    jobs = {OCR: lambda: train_ocr_stages(out, args.quick, args.seed, args.device, args.bf16),
+            DET: lambda: train_det(out, args.quick, args.seed, args.real, device=args.device)}
     for name, job in jobs.items():
         if args.only and not name.startswith(f"plate-{args.only}"):
             continue
@@ -130,6 +134,8 @@ def main() -> None:
         entry["training"]["environment"] = env
         if args.only:
             entry["training"]["command"] += f" --only {args.only}"
+        if args.bf16 and name == OCR:
+            entry["training"]["command"] += " --bf16"
         register(manifest, name, entry, out)
         man_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     from tools.quantize_models import main as quantize

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tools.device import DEVICES
 from tools.names import DET
 
 S, STRIDE, K = 512, 4, 100
@@ -307,12 +308,13 @@ def load_manifest(folder: Path, part: str = "all") -> tuple[list[np.ndarray], li
 
 def train(out_dir: Path, quick: bool = False, seed: int = 0,
           real_dir: Path | None = None, real_share: float = REAL_SHARE,
-          steps: int = STEPS) -> dict:
+          steps: int = STEPS, device: str = "auto") -> dict:
     """Train, export ``<DET>.onnx`` (name from ``tools.names``), verify with onnxruntime;
-    returns the manifest entry."""
+    returns the manifest entry. ``device``: see tools/device.py."""
     import onnxruntime as ort
     import torch
 
+    from tools.device import hardware, training_device
     from tools.synth.plates import check_fonts
     from tools.synth.scenes import scene
 
@@ -341,7 +343,8 @@ def train(out_dir: Path, quick: bool = False, seed: int = 0,
     print(f"det: data {n_train}+{n_test} scenes, {len(real_imgs)} real frames in {t_data:.0f}s",
           flush=True)
 
-    model = build_model()
+    dev = training_device(device)
+    model = build_model().to(dev)
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps,
                                                 pct_start=0.1)
@@ -364,10 +367,10 @@ def train(out_dir: Path, quick: bool = False, seed: int = 0,
             hb.append(h)
             mb.append(m)
             rb.append(r)
-        x = torch.from_numpy(np.stack(xb)).permute(0, 3, 1, 2).float() / 255.0
-        heat_gt = torch.from_numpy(np.stack(hb))[:, None]
-        mask = torch.from_numpy(np.stack(mb))[:, None]
-        reg = torch.from_numpy(np.stack(rb))
+        x = torch.from_numpy(np.stack(xb)).to(dev).permute(0, 3, 1, 2).float() / 255.0
+        heat_gt = torch.from_numpy(np.stack(hb)).to(dev)[:, None]
+        mask = torch.from_numpy(np.stack(mb)).to(dev)[:, None]
+        reg = torch.from_numpy(np.stack(rb)).to(dev)
         heat, size, off = model.heads(x)
         n_pos = mask.sum().clamp(min=1)
         l_heat = focal_loss(heat, heat_gt, mask)
@@ -383,10 +386,11 @@ def train(out_dir: Path, quick: bool = False, seed: int = 0,
             print(f"det: step {step + 1}/{steps} loss {running:.3f} {time.time() - t1:.0f}s",
                   flush=True)
     t_train = time.time() - t1
+    trained_on = hardware(dev)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{DET}.onnx"
-    model.eval()
+    model.cpu().eval()  # exported and checked against onnxruntime's CPU provider
     dummy = torch.from_numpy(imgs[:1]).permute(0, 3, 1, 2).float() / 255.0
     torch.onnx.export(model, (dummy,), str(path), input_names=["images"],
                       output_names=["output"], opset_version=17, dynamo=False)
@@ -440,7 +444,8 @@ def train(out_dir: Path, quick: bool = False, seed: int = 0,
                      "real_train_frames": len(real_imgs), "real_share": real_share,
                      "train_images": n_train, "test_images": n_test, "steps": steps,
                      "batch": bs, "epochs": round(steps * bs / n_train, 1),
-                     "data_time_s": round(t_data), "time_s": round(t_train)},
+                     "data_time_s": round(t_data), "time_s": round(t_train),
+                     "hardware": trained_on},
         "metrics": metrics,
     }
 
@@ -455,9 +460,11 @@ def main() -> None:
     ap.add_argument("--real-share", type=float, default=REAL_SHARE,
                     help="share of training crops cut from the real frames' training part")
     ap.add_argument("--steps", type=int, default=STEPS, help="optimiser steps (batch 16)")
+    ap.add_argument("--device", choices=DEVICES, default="auto",
+                    help="where to compute (default: a CUDA GPU when torch sees one)")
     args = ap.parse_args()
     print(json.dumps(train(args.out, args.quick, args.seed, args.real, args.real_share,
-                           args.steps), indent=1))
+                           args.steps, args.device), indent=1))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from tools.device import add_device_args
 from tools.names import OCR
 from tools.synth.mix import PLAIN, Mix
 
@@ -26,6 +27,8 @@ PAD = ALPHABET.index("_")
 SLOTS, H, W, C = 10, 48, 160, 1
 CHUNK = 500
 BATCH = 128
+PRECISION = {False: "float32", True: "bfloat16 autocast"}
+"""How a record names the arithmetic that trained it (see :func:`fit`)."""
 # More variable-length plates than a gate sees: the reader must not assume 7 characters.
 OCR_FORMATS = ("it", "it_moto", "sk", "de", "fr", "es", "generic")
 OCR_WEIGHTS = (0.3, 0.1, 0.08, 0.14, 0.08, 0.1, 0.2)
@@ -102,7 +105,8 @@ def build_model(width: int = 1, folded: bool = False):  # -> torch.nn.Module (la
     """A small CNN; the whole preprocessing (uint8 NHWC -> normalised NCHW) is in the graph.
 
     ``width`` 1 is plate-ocr-v1's (32/64/128 channels, one context layer); 2 is v2's
-    (40/80/160 channels, three context layers): 1.6 times v1's arithmetic.
+    (40/80/160 channels, three context layers): 1.6 times v1's arithmetic; 3 has
+    48/96/192 channels and v2's layers, about 1.4 times v2's arithmetic.
     ``folded`` builds the same network with every batch norm folded into its convolution
     (a biased convolution, as the exported ONNX graph has it): the form that the second
     training stage (tools/finetune_ocr.py) loads from a stage-1 ONNX file.
@@ -110,7 +114,7 @@ def build_model(width: int = 1, folded: bool = False):  # -> torch.nn.Module (la
     import torch
     from torch import nn
 
-    c1, c2, c3 = (32, 64, 128) if width == 1 else (40, 80, 160)
+    c1, c2, c3 = {1: (32, 64, 128), 2: (40, 80, 160), 3: (48, 96, 192)}[width]
 
     def norm(c: int) -> list[nn.Module]:
         return [] if folded else [nn.BatchNorm2d(c)]
@@ -209,14 +213,30 @@ def evaluate(predict, xs: np.ndarray, ys: np.ndarray) -> dict[str, float]:
     return {"synthetic_exact": round(exact, 4), "synthetic_char_acc": round(char_acc, 4)}
 
 
+def one_cycle(model, steps: int, peak_lr: float = 4e-3):  # -> (AdamW, OneCycleLR)
+    """Stage 1's optimiser: AdamW with a one-cycle rate up to ``peak_lr`` over ``steps``."""
+    import torch
+
+    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
+    return opt, torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=peak_lr, total_steps=steps,
+                                                    pct_start=0.1)
+
+
 def fit(model, opt, sched, xtr: np.ndarray, ytr: np.ndarray, xte: np.ndarray,
         yte: np.ndarray, gen, epochs: int, plain_first: bool, clip: float | None = None,
-        tag: str = "ocr") -> None:
+        tag: str = "ocr", bf16: bool = False) -> None:
     """CTC training epochs over ``xtr`` (augmented, except the first epoch when
-    ``plain_first``), printing the synthetic test metrics after each."""
+    ``plain_first``), printing the synthetic test metrics after each.
+
+    ``bf16`` runs the forward pass under bfloat16 autocast (weights, optimiser and loss
+    stay float32): about 2.7 times faster on CPUs with AMX, slower on CPUs without native
+    bfloat16, and not bit-identical to a float32 run. The batches go to the device that
+    holds ``model`` (tools/device.py).
+    """
     import torch
 
     loss_fn = torch.nn.CTCLoss(blank=PAD, zero_infinity=True)
+    dev = next(model.parameters()).device
     xt, yt = torch.from_numpy(xtr), torch.from_numpy(ytr)
     bs, n_train = BATCH, len(xtr)
     t1 = time.time()
@@ -227,8 +247,10 @@ def fit(model, opt, sched, xtr: np.ndarray, ytr: np.ndarray, xte: np.ndarray,
         for b in range(n_train // bs):
             idx = perm[b * bs : (b + 1) * bs]
             xb = xt[idx] if epoch == 0 and plain_first else augment(xt[idx], gen)
-            logp = torch.log_softmax(model.logits(xb), dim=-1).transpose(0, 1)
-            tgt = yt[idx]
+            with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bf16):
+                logits = model.logits(xb.to(dev))
+            logp = torch.log_softmax(logits.float(), dim=-1).transpose(0, 1)
+            tgt = yt[idx].to(dev)
             lengths = (tgt != PAD).sum(1)
             loss = loss_fn(logp, tgt, torch.full_like(lengths, logp.shape[0]), lengths)
             opt.zero_grad()
@@ -240,7 +262,8 @@ def fit(model, opt, sched, xtr: np.ndarray, ytr: np.ndarray, xte: np.ndarray,
             total += float(loss.detach())
         model.eval()
         with torch.no_grad():
-            m = evaluate(lambda a: model(torch.from_numpy(a)).numpy(), xte[:1000], yte[:1000])
+            m = evaluate(lambda a: model(torch.from_numpy(a).to(dev)).cpu().numpy(),
+                         xte[:1000], yte[:1000])
         print(f"{tag}: epoch {epoch + 1}/{epochs} loss {total / (n_train // bs):.4f} {m} "
               f"{time.time() - t1:.0f}s", flush=True)
 
@@ -252,7 +275,7 @@ def export(model, path: Path, xte: np.ndarray, yte: np.ndarray) -> dict[str, flo
     import torch
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    model.eval()
+    model.cpu().eval()  # exported and checked against onnxruntime's CPU provider
     torch.onnx.export(model, (torch.from_numpy(xte[:2]),), str(path), input_names=["input"],
                       output_names=["output"], dynamic_axes={"input": {0: "N"}, "output": {0: "N"}},
                       opset_version=17, dynamo=False)
@@ -277,10 +300,13 @@ def export(model, path: Path, xte: np.ndarray, yte: np.ndarray) -> dict[str, flo
 
 
 def train(out_dir: Path, quick: bool = False, seed: int = 0, n_train: int = 200000,
-          epochs: int = 5, width: int = 2, name: str = OCR) -> dict:
-    """Train, export ``<name>.onnx``, verify it with onnxruntime; return its entry."""
+          epochs: int = 5, width: int = 2, name: str = OCR, device: str = "auto",
+          bf16: bool = False) -> dict:
+    """Train, export ``<name>.onnx``, verify it with onnxruntime; return its entry.
+    ``device`` and ``bf16``: see tools/device.py and :func:`fit`."""
     import torch
 
+    from tools.device import hardware, training_device
     from tools.synth.fonts import check_faces, licence_summary
     from tools.synth.plates import check_fonts
 
@@ -297,16 +323,15 @@ def train(out_dir: Path, quick: bool = False, seed: int = 0, n_train: int = 2000
     t_data = time.time() - t0
     print(f"ocr: data {n_train}+{n_test} crops in {t_data:.0f}s", flush=True)
 
-    model = build_model(width)
-    steps = epochs * (n_train // BATCH)
-    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=4e-3, total_steps=steps,
-                                                pct_start=0.1)
+    dev = training_device(device)
+    model = build_model(width).to(dev)
+    opt, sched = one_cycle(model, epochs * (n_train // BATCH))
     gen = torch.Generator().manual_seed(seed)
     t1 = time.time()
     # The first epoch sees the crops as rendered; later ones a fresh variation.
-    fit(model, opt, sched, xtr, ytr, xte, yte, gen, epochs, plain_first=True)
+    fit(model, opt, sched, xtr, ytr, xte, yte, gen, epochs, plain_first=True, bf16=bf16)
     t_train = time.time() - t1
+    trained_on = hardware(dev)
     path = out_dir / f"{name}.onnx"
     metrics = export(model, path, xte, yte)
     return {
@@ -325,7 +350,8 @@ def train(out_dir: Path, quick: bool = False, seed: int = 0, n_train: int = 2000
                      "batch": BATCH, "width": width,
                      "parameters": sum(p.numel() for p in model.parameters()),
                      "data_time_s": round(t_data),
-                     "time_s": round(t_train)},
+                     "time_s": round(t_train), "hardware": trained_on,
+                     "precision": PRECISION[bf16]},
         "metrics": metrics,
     }
 
@@ -337,11 +363,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--n-train", type=int, default=200000)
     ap.add_argument("--epochs", type=int, default=5)
-    ap.add_argument("--width", type=int, default=2, choices=[1, 2])
+    ap.add_argument("--width", type=int, default=2, choices=[1, 2, 3])
     ap.add_argument("--name", default=OCR)
+    add_device_args(ap)
     args = ap.parse_args()
     entry = train(args.out, args.quick, args.seed, args.n_train, args.epochs, args.width,
-                  args.name)
+                  args.name, args.device, args.bf16)
     print(json.dumps(entry, indent=1))
 
 
