@@ -134,3 +134,14 @@ def test_model_card_names_the_hardware_and_precision_of_a_record() -> None:
     gpu = _training({**base, "hardware": "CUDA GPU: X", "precision": "bfloat16 autocast"})
     assert "(CUDA GPU: X, bfloat16 autocast)" in gpu
     assert "(2 CPU threads, no GPU)" in _training(base)
+
+
+def test_width_probe_scores_each_width_on_every_last_stage_set(torch_present: None) -> None:
+    """The probe trains each width and scores it on stage 1's set and the last stage's sets."""
+    from tools.probe_width import probe
+
+    res = probe([1, 3], n_train=256, epochs=1, n_test=32, seed=5, bf16=False)
+    assert set(res["widths"]) == {"1", "3"}
+    for width in res["widths"].values():
+        assert set(width["exact"]) == {"standard", "hard", "cut", "marks", "lone"}
+    assert res["widths"]["1"]["parameters"] < res["widths"]["3"]["parameters"]

@@ -282,9 +282,15 @@ def render(manifest: dict, demo: dict | None = None) -> str:
             "sets, 1.8 on `es_crops` and 1.5 on `us_crops`; those four confusions fell only "
             "from 59 to 53 while W->H rose from 5 to 14. Squeezing thins the vertical strokes "
             "and turns a W into an H, which a face designed condensed does not: what US "
-            "plates need is more condensed faces by design, in a reader with room for them "
-            "(this one is saturated: each stage since the second trades one synthetic set "
-            "against another).",
+            "plates need is more condensed faces by design, and room for them: each stage "
+            "since the second trades one synthetic set against another. A wider reader is "
+            "not that room as it stands: `python -m tools.probe_width --bf16` trained widths "
+            "2 and 3 (0.69 and 0.98 M parameters) from random weights on the same 160 000 "
+            "crops of stage 6's mix (3 epochs, stage 1's schedule), and width 3 read 8 to 9 "
+            "points worse on all five synthetic sets (standard 79.0 against 87.7 %, lone "
+            "77.7 against 86.4 %), with a higher training loss, and no better at half the "
+            "peak rate (79.7 %); it needs its own recipe before a staged retrain is worth "
+            "its hours.",
             "- Marks in line with the number (US plate-type letters stacked beside it, seals, "
             "logos) are still sometimes read as one more character, most often at the start: "
             "`python -m tools.ocr_errors` counts such extra characters on any labelled set "
