@@ -2,7 +2,7 @@
 
 Only the arithmetic moves: crops are drawn, augmented and batched on the CPU with the
 same seeded generators, so a CPU run is unchanged by this module and a GPU run differs
-from it only by the order of floating-point sums.
+from it only in the floating-point arithmetic (kernels, order of sums).
 """
 
 from __future__ import annotations
@@ -35,9 +35,11 @@ def hardware(device) -> str:  # (torch.device) -> str
     return f"{torch.get_num_threads()} CPU threads, no GPU"
 
 
-def add_device_args(ap: argparse.ArgumentParser) -> None:
-    """The ``--device`` and ``--bf16`` options every OCR training command takes."""
+def add_device_args(ap: argparse.ArgumentParser, bf16: bool = True) -> None:
+    """The ``--device`` option of every training command, and ``--bf16`` where ``bf16``
+    (the OCR's: ``train_ocr.fit``)."""
     ap.add_argument("--device", choices=DEVICES, default="auto",
                     help="where to compute (default: a CUDA GPU when torch sees one)")
-    ap.add_argument("--bf16", action="store_true",
-                    help="bfloat16 autocast: ~2.7x faster on CPUs with AMX, not bit-identical")
+    if bf16:
+        ap.add_argument("--bf16", action="store_true",
+                        help="bfloat16 autocast: ~2.7x faster on CPUs with AMX, not bit-identical")

@@ -7,7 +7,7 @@ sets only: the real sets are for evaluation, not for choosing an architecture. A
 that wins on every set here is worth a full staged retrain; one that does not is not.
 
     python -m tools.probe_width [--n-train 160000] [--epochs 3] [--widths 2 3] [--bf16]
-                                [--peak-lr 4e-3]
+                                [--peak-lr 4e-3] [--device auto|cpu|cuda]
 """
 
 from __future__ import annotations
@@ -17,17 +17,21 @@ import json
 import time
 from pathlib import Path
 
+from tools.device import add_device_args
 from tools.finetune_ocr import STAGES, stage_test_sets
 from tools.train_ocr import BATCH, build_model, evaluate, fit, make_dataset, one_cycle
 
 
 def probe(widths: list[int], n_train: int, epochs: int, n_test: int, seed: int,
-          bf16: bool, peak_lr: float = 4e-3) -> dict:
+          bf16: bool, peak_lr: float = 4e-3, device: str = "auto") -> dict:
     """Train each width on one shared draw; return the exact-read rates per width and set."""
     import torch
 
+    from tools.device import training_device
+
     torch.set_num_threads(2)
     st = STAGES[max(STAGES)]
+    dev = training_device(device)
     t0 = time.time()
     xtr, ytr = make_dataset(n_train, seed + 7000, mix=st.mix)  # a draw no stage trains on
     sets = {"standard": make_dataset(n_test, seed + 1000), **stage_test_sets(st, n_test, seed)}
@@ -37,7 +41,7 @@ def probe(widths: list[int], n_train: int, epochs: int, n_test: int, seed: int,
                      "peak_lr": peak_lr, "test_crops": n_test, "bf16": bf16, "widths": {}}
     for width in widths:
         torch.manual_seed(seed)
-        model = build_model(width)
+        model = build_model(width).to(dev)
         opt, sched = one_cycle(model, epochs * (n_train // BATCH), peak_lr)
         gen = torch.Generator().manual_seed(seed)
         t1 = time.time()
@@ -47,7 +51,7 @@ def probe(widths: list[int], n_train: int, epochs: int, n_test: int, seed: int,
 
         def predict(a, m=model):  # (np.ndarray, torch.nn.Module) -> np.ndarray
             with torch.no_grad():
-                return m(torch.from_numpy(a)).numpy()
+                return m(torch.from_numpy(a).to(dev)).cpu().numpy()
 
         exact = {k: evaluate(predict, *xy)["synthetic_exact"] for k, xy in sets.items()}
         results["widths"][str(width)] = {
@@ -66,11 +70,11 @@ def main() -> None:
     ap.add_argument("--n-test", type=int, default=4000)
     ap.add_argument("--peak-lr", type=float, default=4e-3, help="stage 1's is 4e-3")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--bf16", action="store_true", help="bfloat16 autocast (see train_ocr.fit)")
+    add_device_args(ap)
     ap.add_argument("--out", type=Path, default=Path("out/probe_width.json"))
     args = ap.parse_args()
     res = probe(args.widths, args.n_train, args.epochs, args.n_test, args.seed, args.bf16,
-                args.peak_lr)
+                args.peak_lr, args.device)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(res, indent=2))

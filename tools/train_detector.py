@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tools.device import DEVICES
+from tools.device import add_device_args
 from tools.names import DET
 
 S, STRIDE, K = 512, 4, 100
@@ -460,8 +460,7 @@ def main() -> None:
     ap.add_argument("--real-share", type=float, default=REAL_SHARE,
                     help="share of training crops cut from the real frames' training part")
     ap.add_argument("--steps", type=int, default=STEPS, help="optimiser steps (batch 16)")
-    ap.add_argument("--device", choices=DEVICES, default="auto",
-                    help="where to compute (default: a CUDA GPU when torch sees one)")
+    add_device_args(ap, bf16=False)
     args = ap.parse_args()
     print(json.dumps(train(args.out, args.quick, args.seed, args.real, args.real_share,
                            args.steps, args.device), indent=1))
