@@ -52,10 +52,10 @@ from tools.train_ocr import (
     H,
     W,
     build_model,
-    evaluate,
     export,
     fit,
     make_dataset,
+    score,
 )
 
 CLIP = 5.0
@@ -182,14 +182,7 @@ def finetune(base: Path, out_dir: Path, quick: bool = False, seed: int = 0,
           flush=True)
     dev = training_device(device)
     model = load_folded(base, width).to(dev)
-
-    def exact(x: np.ndarray, y: np.ndarray) -> float:
-        on = next(model.parameters()).device  # export moves the model back to the CPU
-        with torch.no_grad():
-            return evaluate(lambda a: model(torch.from_numpy(a).to(on)).cpu().numpy(), x, y)[
-                "synthetic_exact"]
-
-    before = {k: exact(*xy) for k, xy in tests.items()}
+    before = {k: score(model, *xy)["synthetic_exact"] for k, xy in tests.items()}
     steps = epochs * (n_train // BATCH)
     opt = torch.optim.AdamW(model.parameters(), lr=st.peak_lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=st.peak_lr, total_steps=steps,
@@ -199,11 +192,10 @@ def finetune(base: Path, out_dir: Path, quick: bool = False, seed: int = 0,
     fit(model, opt, sched, xtr, ytr, xte, yte, gen, epochs, plain_first=False, clip=CLIP,
         tag=tag, bf16=bf16)
     t_train = time.time() - t1
-    trained_on = hardware(dev)
     path = out_dir / f"{name}.onnx"
     metrics = export(model, path, xte, yte)  # also checks the output shape
     for k, xy in tests.items():
-        metrics[f"synthetic_{k}_exact"] = exact(*xy)
+        metrics[f"synthetic_{k}_exact"] = score(model, *xy)["synthetic_exact"]
         print(f"{tag}: {k} test set exact {before[k]} -> {metrics[f'synthetic_{k}_exact']}",
               flush=True)
     return {"file": path.name, "base": base.name, "data_seed": seed + st.data_seed,
@@ -212,7 +204,7 @@ def finetune(base: Path, out_dir: Path, quick: bool = False, seed: int = 0,
             "epochs": epochs, "batch": BATCH, "peak_lr": st.peak_lr,
             "schedule": "5 % warm-up, cosine to zero; AdamW; grad-norm "
             f"clip {CLIP}; batch norm folded (frozen)", "data_time_s": round(t_data),
-            "time_s": round(t_train), "hardware": trained_on, "precision": PRECISION[bf16],
+            "time_s": round(t_train), "hardware": hardware(dev), "precision": PRECISION[bf16],
             **{f"base_{k}_exact": v for k, v in before.items()},
             "metrics": metrics}
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tools.device import add_device_args
 from tools.finetune_ocr import STAGES, stage_test_sets
-from tools.train_ocr import BATCH, build_model, evaluate, fit, make_dataset, one_cycle
+from tools.train_ocr import BATCH, WIDTHS, build_model, fit, make_dataset, one_cycle, score
 
 
 def probe(widths: list[int], n_train: int, epochs: int, n_test: int, seed: int,
@@ -48,12 +48,7 @@ def probe(widths: list[int], n_train: int, epochs: int, n_test: int, seed: int,
         fit(model, opt, sched, xtr, ytr, *sets["standard"], gen, epochs, plain_first=True,
             tag=f"probe width {width}", bf16=bf16)
         model.eval()
-
-        def predict(a, m=model):  # (np.ndarray, torch.nn.Module) -> np.ndarray
-            with torch.no_grad():
-                return m(torch.from_numpy(a).to(dev)).cpu().numpy()
-
-        exact = {k: evaluate(predict, *xy)["synthetic_exact"] for k, xy in sets.items()}
+        exact = {k: score(model, *xy)["synthetic_exact"] for k, xy in sets.items()}
         results["widths"][str(width)] = {
             "parameters": sum(p.numel() for p in model.parameters()),
             "time_s": round(time.time() - t1), "exact": exact}
@@ -64,7 +59,7 @@ def probe(widths: list[int], n_train: int, epochs: int, n_test: int, seed: int,
 def main() -> None:
     """CLI: run the probe, print and write its results as JSON."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--widths", type=int, nargs="+", choices=[1, 2, 3], default=[2, 3])
+    ap.add_argument("--widths", type=int, nargs="+", choices=sorted(WIDTHS), default=[2, 3])
     ap.add_argument("--n-train", type=int, default=160000)
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--n-test", type=int, default=4000)

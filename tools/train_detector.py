@@ -386,7 +386,6 @@ def train(out_dir: Path, quick: bool = False, seed: int = 0,
             print(f"det: step {step + 1}/{steps} loss {running:.3f} {time.time() - t1:.0f}s",
                   flush=True)
     t_train = time.time() - t1
-    trained_on = hardware(dev)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{DET}.onnx"
@@ -445,7 +444,7 @@ def train(out_dir: Path, quick: bool = False, seed: int = 0,
                      "train_images": n_train, "test_images": n_test, "steps": steps,
                      "batch": bs, "epochs": round(steps * bs / n_train, 1),
                      "data_time_s": round(t_data), "time_s": round(t_train),
-                     "hardware": trained_on},
+                     "hardware": hardware(dev)},
         "metrics": metrics,
     }
 

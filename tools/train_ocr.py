@@ -27,6 +27,8 @@ PAD = ALPHABET.index("_")
 SLOTS, H, W, C = 10, 48, 160, 1
 CHUNK = 500
 BATCH = 128
+WIDTHS = {1: (32, 64, 128), 2: (40, 80, 160), 3: (48, 96, 192)}
+"""``build_model`` width -> channels of its three stages."""
 PRECISION = {False: "float32", True: "bfloat16 autocast"}
 """How a record names the arithmetic that trained it (see :func:`fit`)."""
 # More variable-length plates than a gate sees: the reader must not assume 7 characters.
@@ -114,7 +116,7 @@ def build_model(width: int = 1, folded: bool = False):  # -> torch.nn.Module (la
     import torch
     from torch import nn
 
-    c1, c2, c3 = {1: (32, 64, 128), 2: (40, 80, 160), 3: (48, 96, 192)}[width]
+    c1, c2, c3 = WIDTHS[width]
 
     def norm(c: int) -> list[nn.Module]:
         return [] if folded else [nn.BatchNorm2d(c)]
@@ -213,6 +215,15 @@ def evaluate(predict, xs: np.ndarray, ys: np.ndarray) -> dict[str, float]:
     return {"synthetic_exact": round(exact, 4), "synthetic_char_acc": round(char_acc, 4)}
 
 
+def score(model, xs: np.ndarray, ys: np.ndarray) -> dict[str, float]:
+    """:func:`evaluate` of ``model`` as it is (mode and device), without gradients."""
+    import torch
+
+    dev = next(model.parameters()).device
+    with torch.no_grad():
+        return evaluate(lambda a: model(torch.from_numpy(a).to(dev)).cpu().numpy(), xs, ys)
+
+
 def one_cycle(model, steps: int, peak_lr: float = 4e-3):  # -> (AdamW, OneCycleLR)
     """Stage 1's optimiser: AdamW with a one-cycle rate up to ``peak_lr`` over ``steps``."""
     import torch
@@ -261,9 +272,7 @@ def fit(model, opt, sched, xtr: np.ndarray, ytr: np.ndarray, xte: np.ndarray,
             sched.step()
             total += float(loss.detach())
         model.eval()
-        with torch.no_grad():
-            m = evaluate(lambda a: model(torch.from_numpy(a).to(dev)).cpu().numpy(),
-                         xte[:1000], yte[:1000])
+        m = score(model, xte[:1000], yte[:1000])
         print(f"{tag}: epoch {epoch + 1}/{epochs} loss {total / (n_train // bs):.4f} {m} "
               f"{time.time() - t1:.0f}s", flush=True)
 
@@ -331,7 +340,6 @@ def train(out_dir: Path, quick: bool = False, seed: int = 0, n_train: int = 2000
     # The first epoch sees the crops as rendered; later ones a fresh variation.
     fit(model, opt, sched, xtr, ytr, xte, yte, gen, epochs, plain_first=True, bf16=bf16)
     t_train = time.time() - t1
-    trained_on = hardware(dev)
     path = out_dir / f"{name}.onnx"
     metrics = export(model, path, xte, yte)
     return {
@@ -350,7 +358,7 @@ def train(out_dir: Path, quick: bool = False, seed: int = 0, n_train: int = 2000
                      "batch": BATCH, "width": width,
                      "parameters": sum(p.numel() for p in model.parameters()),
                      "data_time_s": round(t_data),
-                     "time_s": round(t_train), "hardware": trained_on,
+                     "time_s": round(t_train), "hardware": hardware(dev),
                      "precision": PRECISION[bf16]},
         "metrics": metrics,
     }
@@ -363,7 +371,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--n-train", type=int, default=200000)
     ap.add_argument("--epochs", type=int, default=5)
-    ap.add_argument("--width", type=int, default=2, choices=[1, 2, 3])
+    ap.add_argument("--width", type=int, default=2, choices=sorted(WIDTHS))
     ap.add_argument("--name", default=OCR)
     add_device_args(ap)
     args = ap.parse_args()
