@@ -95,6 +95,32 @@ def test_cuda_device_without_a_gpu_stops_with_the_cause(torch_present: None) -> 
         training_device("cuda")
 
 
+def test_bf16_on_a_cpu_without_bfloat16_stops_with_the_cause(torch_present: None,
+                                                             tmp_path: Path) -> None:
+    """``--bf16`` on a CPU whose flags lack bfloat16 arithmetic stops and names the flags."""
+    import torch
+
+    from tools.device import training_device
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA GPU: auto would not pick the CPU")
+    avx2 = tmp_path / "cpuinfo"
+    avx2.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx avx2 fma\n")
+    with pytest.raises(SystemExit, match=r"no bfloat16 arithmetic.*avx512_bf16"):
+        training_device("cpu", bf16=True, cpuinfo=avx2)
+
+
+def test_bf16_on_a_cpu_with_bfloat16_or_unknown_flags_trains(torch_present: None,
+                                                             tmp_path: Path) -> None:
+    """A CPU with amx_bf16 (or cpuinfo that cannot be read) keeps ``--bf16``."""
+    from tools.device import training_device
+
+    amx = tmp_path / "cpuinfo"
+    amx.write_text("flags\t\t: avx2 avx512f avx512_bf16 amx_bf16 amx_tile\n")
+    assert training_device("cpu", bf16=True, cpuinfo=amx).type == "cpu"
+    assert training_device("cpu", bf16=True, cpuinfo=tmp_path / "absent").type == "cpu"
+
+
 def test_auto_device_is_the_cpu_without_a_gpu(torch_present: None) -> None:
     """``auto`` trains on the CPU where torch sees no GPU, as every shipped model did."""
     import torch

@@ -167,6 +167,7 @@ def finetune(base: Path, out_dir: Path, quick: bool = False, seed: int = 0,
     from tools.device import hardware, training_device
 
     st = STAGES[stage]
+    dev = training_device(device, bf16)  # before minutes of data: it may refuse
     torch.manual_seed(seed + st.data_seed)
     torch.set_num_threads(2)
     n_train, n_test, n_hard, epochs = st.n_train, 4000, 2000, st.epochs
@@ -180,7 +181,6 @@ def finetune(base: Path, out_dir: Path, quick: bool = False, seed: int = 0,
     t_data = time.time() - t0
     print(f"{tag}: data {n_train}+{n_test}+{len(tests)}x{n_hard} crops in {t_data:.0f}s",
           flush=True)
-    dev = training_device(device)
     model = load_folded(base, width).to(dev)
     before = {k: score(model, *xy)["synthetic_exact"] for k, xy in tests.items()}
     steps = epochs * (n_train // BATCH)

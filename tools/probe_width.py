@@ -31,7 +31,7 @@ def probe(widths: list[int], n_train: int, epochs: int, n_test: int, seed: int,
 
     torch.set_num_threads(2)
     st = STAGES[max(STAGES)]
-    dev = training_device(device)
+    dev = training_device(device, bf16)
     t0 = time.time()
     xtr, ytr = make_dataset(n_train, seed + 7000, mix=st.mix)  # a draw no stage trains on
     sets = {"standard": make_dataset(n_test, seed + 1000), **stage_test_sets(st, n_test, seed)}

@@ -125,6 +125,9 @@ def main() -> None:
         env |= {"torch": torch.__version__, "onnxruntime": onnxruntime.__version__}
     except ImportError as exc:
         raise SystemExit(f"training needs the 'train' extra (torch, pillow, onnx): {exc}") from exc
+    from tools.device import training_device
+
+    training_device(args.device, args.bf16 and args.only != "det")  # refuse now, not in an hour
     jobs = {OCR: lambda: train_ocr_stages(out, args.quick, args.seed, args.device, args.bf16),
             DET: lambda: train_det(out, args.quick, args.seed, args.real, device=args.device)}
     for name, job in jobs.items():

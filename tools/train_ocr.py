@@ -321,6 +321,7 @@ def train(out_dir: Path, quick: bool = False, seed: int = 0, n_train: int = 2000
 
     check_fonts()
     check_faces()
+    dev = training_device(device, bf16)  # before minutes of data: it may refuse
     torch.manual_seed(seed)
     torch.set_num_threads(2)
     n_test = 4000
@@ -332,7 +333,6 @@ def train(out_dir: Path, quick: bool = False, seed: int = 0, n_train: int = 2000
     t_data = time.time() - t0
     print(f"ocr: data {n_train}+{n_test} crops in {t_data:.0f}s", flush=True)
 
-    dev = training_device(device)
     model = build_model(width).to(dev)
     opt, sched = one_cycle(model, epochs * (n_train // BATCH))
     gen = torch.Generator().manual_seed(seed)
