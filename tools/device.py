@@ -18,15 +18,24 @@ NATIVE_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16", "bf16"})
 """CPU flags (x86 ``flags``, aarch64 ``Features`` in /proc/cpuinfo) of bfloat16 arithmetic."""
 
 
-def cpu_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool | None:
-    """Whether the CPU has bfloat16 arithmetic (``None``: cpuinfo unreadable, not Linux)."""
+def cpu_fields(cpuinfo: Path = Path("/proc/cpuinfo")) -> dict[str, str] | None:
+    """The first processor's ``key: value`` lines of cpuinfo (``None``: unreadable, not
+    Linux); every core of these machines reports the same."""
     try:
         text = cpuinfo.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
-    flags = {f for line in text.splitlines() if line.lower().startswith(("flags", "features"))
-             for f in line.partition(":")[2].split()}
-    return bool(flags & NATIVE_BF16_FLAGS)
+    return {k.strip(): v.strip() for k, _, v in
+            (ln.partition(":") for ln in text.split("\n\n", 1)[0].splitlines())}
+
+
+def cpu_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool | None:
+    """Whether the CPU has bfloat16 arithmetic (``None``: cpuinfo unreadable, not Linux)."""
+    fields = cpu_fields(cpuinfo)
+    if fields is None:
+        return None
+    flags = f"{fields.get('flags', '')} {fields.get('Features', '')}".split()
+    return bool(NATIVE_BF16_FLAGS.intersection(flags))
 
 
 def training_device(name: str = "auto", bf16: bool = False,

@@ -102,17 +102,16 @@ def cpu_summary() -> str:
     how well int8 kernels add up."""
     import platform
 
-    info = Path("/proc/cpuinfo")
-    text = info.read_text(encoding="utf-8", errors="replace") if info.exists() else ""
-    fields = {k.strip(): v.strip() for k, _, v in
-              (ln.partition(":") for ln in text.split("\n\n", 1)[0].splitlines())}
+    from tools.device import cpu_fields
+
+    fields = cpu_fields() or {}
     model = fields.get("model name") or platform.processor() or platform.machine()
     # Virtual machines often say only "AMD EPYC": family and model tell the generations
     # apart, and the same models ran twice as slowly on one such "AMD EPYC" as on another.
     if "cpu family" in fields and "model" in fields:
         model += f" (family {fields['cpu family']}, model {fields['model']})"
     vnni = any(f in fields.get("flags", "").split() for f in ("avx512_vnni", "avx_vnni"))
-    return f"{model}, {'with' if vnni else 'without'} VNNI" if text else model
+    return f"{model}, {'with' if vnni else 'without'} VNNI" if fields else model
 
 
 def main() -> None:
