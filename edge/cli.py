@@ -80,7 +80,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def _cmd_eval(args: argparse.Namespace) -> int:
     from edge.app import build_detector, build_recogniser  # noqa: PLC0415
-    from edge.evaluate import evaluate, format_report, report_dict  # noqa: PLC0415
+    from edge.evaluate import ReadGate, evaluate, format_report, report_dict  # noqa: PLC0415
 
     configure_logging("warning", "auto")
     if args.config is not None:
@@ -93,7 +93,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         return _cmd_eval_video(args, inf)
     report = evaluate(args.manifest, build_detector(det, inf, Path.cwd()),
                       build_recogniser(ocr, inf, Path.cwd()), ocr.crop_margin,
-                      limit=args.limit, threads=args.threads)
+                      limit=args.limit, threads=args.threads,
+                      gate=ReadGate(ocr.min_confidence, ocr.min_chars))
     print(format_report(report))
     out = args.out or Path(f"eval-{args.manifest.parent.name or 'set'}.json")
     out.write_text(json.dumps(report_dict(report), indent=2) + "\n", encoding="utf-8")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import real_set
-from tools.compare_models import Row, main, outside, rows_of
+from tools.compare_models import Row, main, outside, render, rows_of
 from tools.names import OCR
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
@@ -33,6 +33,13 @@ def test_per_image_counts_are_shown_but_not_judged_as_points() -> None:
     assert outside(rows, 1.0) == []
 
 
+def test_a_delta_is_also_given_in_items_of_the_set() -> None:
+    """One plate more of 37 is shown as +1 of 37, next to its 2.7 points."""
+    rows = rows_of({"ro recall": 35 / 37}, {"ro recall": 34 / 37}, {"ro recall": 37})
+    assert rows[0].items == 1
+    assert "| +2.70 | +1 of 37 | **no** |" in render(rows, "new", "old", 1.0)
+
+
 def test_a_file_compared_with_itself_differs_nowhere(capsys: pytest.CaptureFixture[str]) -> None:
     """The shipped reader against itself: exit 0 and every row's delta is +0.00."""
     es = real_set("es_crops")
@@ -42,7 +49,7 @@ def test_a_file_compared_with_itself_differs_nowhere(capsys: pytest.CaptureFixtu
     assert code == 0
     assert {"synthetic standard exact", "synthetic marks exact", "es_crops exact",
             "us_crops exact"} <= {ln.split(" | ")[0][2:] for ln in table}
-    assert all(re.search(r"\| \+0\.00 \| yes \|$", ln) for ln in table)
+    assert all(re.search(r"\| \+0\.00 \| (\+0 of \d+)? \| yes \|$", ln) for ln in table)
 
 
 def test_a_missing_side_is_named() -> None:

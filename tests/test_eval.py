@@ -56,6 +56,8 @@ def test_eval_scores_a_new_manifest_and_writes_json(
     assert report["false_positives_per_image"] <= 0.2
     assert report["exact_read_rate"] >= 0.85
     assert report["threads"] == 1
+    assert report["read_gate"] == "confidence >= 0.5, >= 4 characters"
+    assert report["reported_recall"] <= report["detection_recall"]
     assert "detection recall@0.4" in capsys.readouterr().out
 
 

@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 
 from edge.errors import EvalError
-from edge.evaluate import char_accuracy, read_manifest, text_matches
+from edge.evaluate import ReadGate, char_accuracy, evaluate, read_manifest, text_matches
+from edge.types import Box, Candidate, Detection, Image, PlateRead
+
+
+def _read(text: str, confidence: float) -> PlateRead:
+    return PlateRead(text, confidence, (confidence,) * len(text), (Candidate(text, confidence),))
+
+
+class _TwoBoxes:
+    """A detector that finds the plate and one bright patch that is not a plate."""
+
+    def detect(self, image: Image) -> list[Detection]:
+        return [Detection(Box(10, 10, 60, 30), 0.9), Detection(Box(100, 60, 130, 90), 0.8)]
+
+
+class _ByBrightness:
+    """Reads a plate on a white crop and two characters (a speed-limit disc) on a grey one."""
+
+    def read(self, crops: Sequence[Image]) -> list[PlateRead]:
+        return [_read("AB123CD", 0.9) if float(c.mean()) > 200 else _read("80", 0.9)
+                for c in crops]
 
 
 def test_manifest_with_single_and_multiple_plates(tmp_path: Path) -> None:
@@ -52,3 +75,27 @@ def test_character_accuracy_is_one_minus_normalised_edit_distance() -> None:
     assert char_accuracy("A?C", "AZC", "?") == 1.0
     assert char_accuracy("A?C", "AC", "?") == 1.0
     assert char_accuracy("A?C?", "AX", "?") == pytest.approx(1 / 2)
+
+
+def test_read_gate_applies_both_node_thresholds() -> None:
+    """A read passes the gate only with enough confidence and enough characters."""
+    gate = ReadGate(min_confidence=0.5, min_chars=4)
+    assert gate.passes(_read("AB123CD", 0.5))
+    assert not gate.passes(_read("AB123CD", 0.49))
+    assert not gate.passes(_read("801", 0.99))
+
+
+def test_boxes_failing_the_read_gate_are_not_reported(tmp_path: Path) -> None:
+    """A box the node would drop for its read counts as a raw false positive only."""
+    image = np.full((120, 160, 3), 120, np.uint8)
+    image[10:30, 10:60] = 255
+    cv2.imwrite(str(tmp_path / "a.png"), image)
+    m = tmp_path / "manifest.jsonl"
+    m.write_text('{"image": "a.png", "plate": "AB123CD", "box": [10, 10, 50, 20]}\n')
+    report = evaluate(m, _TwoBoxes(), _ByBrightness(), margin=0.0,
+                      gate=ReadGate(min_confidence=0.5, min_chars=4))
+    assert (report.detection_recall, report.false_positives_per_image) == (1.0, 1.0)
+    assert (report.reported_recall, report.reported_false_positives_per_image) == (1.0, 0.0)
+    assert report.read_gate == "confidence >= 0.5, >= 4 characters"
+    ungated = evaluate(m, _TwoBoxes(), _ByBrightness(), margin=0.0)
+    assert ungated.reported_false_positives_per_image == 1.0

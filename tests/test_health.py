@@ -52,8 +52,10 @@ def test_health_is_published_with_outbox_and_list_state(tmp_path: Path, broker: 
     fake = FakeNode()
     rep = HealthReporter(_settings(tmp_path), fake.inputs(), w.sink, w.audit, tmp_path)
     w.sink.outbox.put("x", "held/topic", b"{}", now=time.time() - 30)  # an old pending row
-    w.sink.start()
+    # Reported before the sink starts: once connected it may flush the old row at once,
+    # and on a loaded machine that raced the report's look at the outbox.
     rep.report()
+    w.sink.start()
     got = sub.wait_for(lambda m: True, 1)
     w.sink.close()
     sub.close()

@@ -26,6 +26,16 @@ import numpy as np
 from tools.names import DET, OCR
 
 Scores = dict[str, float]
+Sizes = dict[str, int]
+"""How many items (crops, plates) each rate is over: one item is ``100 / n`` points."""
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """One side's rates and the number of items behind each."""
+
+    rates: Scores
+    sizes: Sizes
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +60,20 @@ class Row:
     new: float
     old: float
     per_image: bool = False
+    n: int | None = None
 
     @property
     def delta_points(self) -> float:
         """new - old, in percentage points (or in units for a per-image count)."""
         # Rounded: 0.91 - 0.90 must be one point, not one point and a float's dust.
         return round((self.new - self.old) * (1 if self.per_image else 100), 6)
+
+    @property
+    def items(self) -> int | None:
+        """new - old in items (plates, crops) where the set's size is known."""
+        if self.per_image or not self.n:
+            return None
+        return round((self.new - self.old) * self.n)
 
     def within(self, tolerance_points: float) -> bool:
         """Whether a rate moved by at most ``tolerance_points`` (counts always are)."""
@@ -87,7 +105,7 @@ def _ocr_config(side: Side):  # -> edge.config.OcrConfig
 
 
 def score(side: Side, synthetic: dict[str, tuple[np.ndarray, np.ndarray]],
-          crops: dict[str, Path], scenes: dict[str, Path], limit: int | None = None) -> Scores:
+          crops: dict[str, Path], scenes: dict[str, Path], limit: int | None = None) -> Scored:
     """One side's reader on the synthetic and real crop sets (exact reads) and, with a
     detector, its recall and false positives per image on the scene sets."""
     from edge.app import build_detector, build_recogniser
@@ -106,19 +124,22 @@ def score(side: Side, synthetic: dict[str, tuple[np.ndarray, np.ndarray]],
 
     out = {f"synthetic {k} exact": synthetic_eval(predict, *xy)["synthetic_exact"]
            for k, xy in synthetic.items()}
+    sizes = {f"synthetic {k} exact": len(xy[1]) for k, xy in synthetic.items()}
     for set_name, manifest in crops.items():
         rep = evaluate(manifest, _NoDetector(), reader, cfg.crop_margin, limit=limit)
         out[f"{set_name} exact"] = rep.exact_read_rate
         out[f"{set_name} character accuracy"] = rep.char_accuracy
+        sizes[f"{set_name} exact"] = rep.plates_with_text
     if not side.is_folder:
-        return out
+        return Scored(out, sizes)
     det = build_detector(DetectorConfig(manifest=side.source.resolve(), name=DET),
                          inf, Path.cwd())
     for set_name, manifest in scenes.items():
         rep = evaluate(manifest, det, reader, cfg.crop_margin, limit=limit)
         out[f"{set_name} recall"] = rep.detection_recall
         out[f"{set_name} false positives per image"] = rep.false_positives_per_image
-    return out
+        sizes[f"{set_name} recall"] = rep.plates
+    return Scored(out, sizes)
 
 
 class _NoDetector:
@@ -128,9 +149,11 @@ class _NoDetector:
         return []
 
 
-def rows_of(new: Scores, old: Scores) -> list[Row]:
+def rows_of(new: Scores, old: Scores, sizes: Sizes | None = None) -> list[Row]:
     """Pair the two sides' scores, metric by metric, in the new side's order."""
-    return [Row(k, new[k], old[k], per_image=k.endswith("per image")) for k in new if k in old]
+    sizes = sizes or {}
+    return [Row(k, new[k], old[k], per_image=k.endswith("per image"), n=sizes.get(k))
+            for k in new if k in old]
 
 
 def _value(row: Row, v: float) -> str:
@@ -139,12 +162,15 @@ def _value(row: Row, v: float) -> str:
 
 def render(rows: list[Row], new: str, old: str, tolerance: float) -> str:
     """A markdown table of both sides and their deltas, flagging those out of tolerance."""
-    lines = [f"| metric | {new} | {old} | delta | within {tolerance:g} point(s) |",
-             "|---|---|---|---|---|"]
+    lines = [f"| metric | {new} | {old} | delta | in items | within {tolerance:g} point(s) |",
+             "|---|---|---|---|---|---|"]
     for r in rows:
         ok = "n/a" if r.per_image else ("yes" if r.within(tolerance) else "**no**")
+        # On a small set one item is more than the tolerance (1 of 37 plates: 2.7 points);
+        # the count says whether a flag is one plate or a trend.
+        items = "" if r.items is None else f"{r.items:+d} of {r.n}"
         lines.append(f"| {r.metric} | {_value(r, r.new)} | {_value(r, r.old)} | "
-                     f"{r.delta_points:+.2f} | {ok} |")
+                     f"{r.delta_points:+.2f} | {items} | {ok} |")
     return "\n".join(lines)
 
 
@@ -183,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
             if (ro / "manifest.jsonl").exists():
                 scenes["ro_frames held-out"] = holdout_manifest(ro, Path(tmp) / "ho.jsonl")
         scores = [score(s, synthetic, crops, scenes, args.limit) for s in sides]
-    rows = rows_of(*scores)
+    # Both sides are scored on the same items, so either side's sizes will do.
+    rows = rows_of(scores[0].rates, scores[1].rates, scores[0].sizes)
     what = "OCR files" if args.ocr else f"{DET} + {OCR} folders"
     print(f"compare_models: {what}, one run on this machine\n")
     print(render(rows, sides[0].label, sides[1].label, args.tolerance))

@@ -54,7 +54,7 @@ def run_variant(det_name: str, ocr_name: str, sets: dict[str, Path],
     """Every set's report for one detector/OCR pair (threshold and zooms: node defaults)."""
     from edge.app import build_detector, build_recogniser
     from edge.config import DetectorConfig, InferenceConfig, OcrConfig
-    from edge.evaluate import evaluate, report_dict
+    from edge.evaluate import ReadGate, evaluate, report_dict
 
     inf = InferenceConfig(intra_op_threads=1)
     ocr_cfg = OcrConfig(name=ocr_name)
@@ -67,8 +67,10 @@ def run_variant(det_name: str, ocr_name: str, sets: dict[str, Path],
     ocr = build_recogniser(ocr_cfg, inf, Path.cwd())
     out: dict[str, Any] = {}
     for name, manifest in sets.items():
-        rep = report_dict(evaluate(manifest, det, ocr, ocr_cfg.crop_margin, threads=1))
+        rep = report_dict(evaluate(manifest, det, ocr, ocr_cfg.crop_margin, threads=1,
+                                   gate=ReadGate(ocr_cfg.min_confidence, ocr_cfg.min_chars)))
         keep = ("images", "plates", "detection_recall", "false_positives_per_image",
+                "reported_recall", "reported_false_positives_per_image", "read_gate",
                 "exact_read_rate", "char_accuracy", "end_to_end_read_rate",
                 "detect_ms_median", "ocr_ms_per_plate_median", "full_image_ms_median")
         out[name] = {k: rep[k] for k in keep}
@@ -83,7 +85,10 @@ def threshold_sweep(det_name: str, ocr_name: str, manifest: Path) -> list[dict[s
         rep = run_variant(det_name, ocr_name, {f"holdout at {th}": manifest}, th)
         r = rep[f"holdout at {th}"]
         rows.append({"score_threshold": th, "detection_recall": r["detection_recall"],
-                     "false_positives_per_image": r["false_positives_per_image"]})
+                     "false_positives_per_image": r["false_positives_per_image"],
+                     "reported_recall": r["reported_recall"],
+                     "reported_false_positives_per_image":
+                         r["reported_false_positives_per_image"]})
     return rows
 
 
