@@ -167,3 +167,11 @@ def test_width_probe_scores_each_width_on_every_last_stage_set(torch_present: No
     for width in res["widths"].values():
         assert set(width["exact"]) == {"standard", "hard", "cut", "marks", "lone"}
     assert res["widths"]["1"]["parameters"] < res["widths"]["3"]["parameters"]
+
+
+def test_train_all_keeps_the_first_ocr_stage_in_float32_under_bf16() -> None:
+    """--bf16 applies to the fine-tuning stages only: stage 1 starts from random weights."""
+    from tools.train_all import stage_bf16
+
+    assert [stage_bf16(n, True) for n in (1, 2, 6)] == [False, True, True]
+    assert not stage_bf16(2, False)
