@@ -199,12 +199,11 @@ def evaluate(manifest: Path, detector: Detector, recogniser: Recogniser, margin:
         found = _match(item.plates, [d.box for d in dets], iou_threshold)
         kept = [d.box for d, r in zip(dets, det_reads, strict=True)
                 if gate is None or gate.passes(r)]
-        reported = sum(i >= 0 for i in _match(item.plates, kept, iou_threshold))
-        rtp += reported
-        rfp += len(kept) - reported
+        n_found = sum(i >= 0 for i in found)
+        n_reported = sum(i >= 0 for i in _match(item.plates, kept, iou_threshold))
         n_plates += len(item.plates)
-        tp += sum(i >= 0 for i in found)
-        fp += len(dets) - sum(i >= 0 for i in found)
+        tp, fp = tp + n_found, fp + len(dets) - n_found
+        rtp, rfp = rtp + n_reported, rfp + len(kept) - n_reported
         for plate, best in zip(item.plates, found, strict=True):
             if plate.text is None:
                 continue
