@@ -84,11 +84,9 @@ def threshold_sweep(det_name: str, ocr_name: str, manifest: Path) -> list[dict[s
     for th in THRESHOLDS:
         rep = run_variant(det_name, ocr_name, {f"holdout at {th}": manifest}, th)
         r = rep[f"holdout at {th}"]
-        rows.append({"score_threshold": th, "detection_recall": r["detection_recall"],
-                     "false_positives_per_image": r["false_positives_per_image"],
-                     "reported_recall": r["reported_recall"],
-                     "reported_false_positives_per_image":
-                         r["reported_false_positives_per_image"]})
+        rows.append({"score_threshold": th, **{k: r[k] for k in (
+            "detection_recall", "false_positives_per_image", "reported_recall",
+            "reported_false_positives_per_image")}})
     return rows
 
 
