@@ -25,8 +25,10 @@ _TEST_SETS = (
     ("hard", "hard-mix", "stages 3 on", None),
     ("cut", "cut-crop", "stages 4 on", "as many crops of the hard mix with this stage's cuts"),
     ("marks", "marked-plate", "stages 5 on", "as many again, marks on every varied plate"),
-    ("lone", "lone-end-character", "stage 6",
+    ("lone", "lone-end-character", "stages 6 on",
      "as many again, a lone end character on every one-row varied plate"),
+    ("redact", "privacy-masked", "stage 7",
+     "as many again, privacy masks on every varied one-row plate that keeps its characters"),
 )
 """The synthetic test sets of the later OCR stages, as their records call them."""
 
