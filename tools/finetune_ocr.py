@@ -4,8 +4,7 @@
     python -m tools.finetune_ocr --base STAGE2.onnx --stage 3 [--quick] [--out DIR]
     python -m tools.finetune_ocr --base STAGE3.onnx --stage 4 [--quick] [--out DIR]
     python -m tools.finetune_ocr --base STAGE4.onnx --stage 5 [--quick] [--out DIR]
-    python -m tools.finetune_ocr --base STAGE5.onnx --stage 6 [--quick] [--out DIR]
-    python -m tools.finetune_ocr --base STAGE6.onnx --stage 7 [--quick] [--out DIR]  # trial
+    python -m tools.finetune_ocr --base STAGE5.onnx --stage 6 [--quick] [--out models]
 
 Stage 1 (tools/train_ocr.py) trains from random weights with a one-cycle schedule.
 Stage 2 draws a new, disjoint set of crops from the same renderers and trains for
@@ -25,9 +24,7 @@ fresh draw of stage 5's mix in which a quarter of the one-row varied plates lose
 their second or second-to-last character to an occluder (``occlusion.occlude_lone``):
 an end character then stands alone beside a patch, where stage 5 taught the reader to
 expect marks; the stage-5 reader drops such characters on real crops (``es_crops``,
-whose privacy masks make them), though it reads most synthetic ones. Stage 7 (a trial) continues stage 6's file on
-its mix with privacy masks drawn on the finished crop (tools/synth/redact.py): flat,
-axis-aligned, noise-free, as an anonymiser draws them. Each stage
+whose privacy masks make them), though it reads most synthetic ones. Each stage
 starts from the previous stage's *ONNX file*, so a retrain gives the same result
 whether the previous stage just ran or its file was kept. The exported graph has every
 batch norm folded into its convolution, so the reader is rebuilt in that folded form
@@ -72,9 +69,6 @@ varied plate."""
 LONE_TEST_SEED = 1400
 """Offset of the test set of a stage with lone end characters: the stage's mix with
 ``occlude_lone`` on every one-row varied plate."""
-REDACT_TEST_SEED = 1500
-"""Offset of the test set of a stage with privacy masks: the stage's mix with masks on
-every plate that can take them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,10 +97,6 @@ class Stage:
         if m.lone:
             parts.append(f"{round(m.lone * 100)} % of one-row varied plates with an end "
                          "character alone beside an occluder (occlusion.occlude_lone)")
-        if m.redact:
-            parts.append(f"{round(m.redact * 100)} % of the one-row varied plates that keep "
-                         "all their characters with privacy masks drawn on the finished crop "
-                         "(tools/synth/redact.py)")
         return ", ".join(parts)
 
 
@@ -114,9 +104,7 @@ STAGES = {2: Stage(2, 2000, 200000, 3, 5e-4, PLAIN),
           3: Stage(3, 3000, 120000, 2, 3e-4, Mix(hard=True)),
           4: Stage(4, 4000, 200000, 2, 2e-4, Mix(hard=True, cut=0.3)),
           5: Stage(5, 5000, 200000, 2, 2e-4, Mix(hard=True, cut=0.3, marks=0.4)),
-          6: Stage(6, 6000, 120000, 2, 1.5e-4, Mix(hard=True, cut=0.3, marks=0.4, lone=0.25)),
-          7: Stage(7, 7000, 120000, 2, 1.5e-4,
-                   Mix(hard=True, cut=0.3, marks=0.4, lone=0.25, redact=0.8))}
+          6: Stage(6, 6000, 120000, 2, 1.5e-4, Mix(hard=True, cut=0.3, marks=0.4, lone=0.25))}
 
 
 def stage_test_sets(st: Stage, n: int, seed: int = 0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -133,10 +121,6 @@ def stage_test_sets(st: Stage, n: int, seed: int = 0) -> dict[str, tuple[np.ndar
     if m.lone:
         sets["lone"] = make_dataset(n, seed + LONE_TEST_SEED,
                                     mix=Mix(hard=True, cut=m.cut, marks=m.marks, lone=1.0))
-    if m.redact:
-        sets["redact"] = make_dataset(n, seed + REDACT_TEST_SEED,
-                                      mix=Mix(hard=True, cut=m.cut, marks=m.marks, lone=m.lone,
-                                              redact=1.0))
     return sets
 
 

@@ -327,15 +327,6 @@ def frame_crop(
     The cut is the warped plate's axis-aligned box plus a random margin drawn from
     ``margins`` (relative to its size) on each side, then camera degradation.
     """
-    return frame_crop_mapped(rng, flat, width, char_h, margins)[0]
-
-
-def frame_crop_mapped(
-    rng: np.random.Generator, flat: np.ndarray, width: float, char_h: float,
-    margins: tuple[float, float],
-) -> tuple[np.ndarray, np.ndarray]:
-    """``frame_crop`` (the same draws, the same crop) and the 3x3 homography that takes
-    flat-plate pixels to crop pixels."""
     rgb, alpha, corners = warp_plate(rng, flat, width)
     pad = round(rgb.shape[0] * 0.2 + rgb.shape[1] * 0.1) + 4
     bh, bw = rgb.shape[0] + 2 * pad, rgb.shape[1] + 2 * pad
@@ -356,8 +347,4 @@ def frame_crop_mapped(
     crop = np.clip(crop, 0, 255).astype(np.uint8)
     # Small plates get milder blur: a 9 px smear on 13 px characters is unreadable to anyone.
     strength = float(rng.uniform(0.3, 1.0)) * min(1.0, char_h / 24)
-    h, w = flat.shape[:2]
-    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
-    shift = np.array([[1, 0, pad - cx0], [0, 1, pad - cy0], [0, 0, 1]], np.float64)
-    to_crop = shift @ cv2.getPerspectiveTransform(src, corners)
-    return degrade(rng, crop, strength), to_crop
+    return degrade(rng, crop, strength)

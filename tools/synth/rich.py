@@ -40,11 +40,9 @@ from tools.synth.plates import (
     LETTERS,
     PlateSpec,
     frame_crop,
-    frame_crop_mapped,
     random_spec,
     soil,
 )
-from tools.synth.redact import redact
 
 _PLATE_P = np.array([f.weight for f in PLATE_FACES]) / sum(f.weight for f in PLATE_FACES)
 _INKS = ((12, 12, 12), (20, 30, 110), (120, 20, 25), (15, 80, 35), (200, 25, 25),
@@ -459,11 +457,5 @@ def rich_crop(rng: np.random.Generator, fmt: str | None = None,
     toned = tone(rng, flat)
     if mix.hard and rng.random() < 0.12:
         toned = ir_cast(rng, toned)
-    # Masks go on plates whose spans still match their label: not cut, not occluded.
-    # The share is drawn last so that a share of 0 draws exactly stage 6's crops.
-    if (mix.redact > 0 and not cut_now and len(spec.rows) == 1 and len(label) == len(spans)
-            and rng.random() < mix.redact):
-        crop, to_crop = frame_crop_mapped(rng, toned, width, char_h, box_margins)
-        return redact(rng, crop, spans, flat.shape[0], to_crop, label)
     crop = frame_crop(rng, toned, width, char_h, box_margins)
     return crop, label
