@@ -170,32 +170,3 @@ def test_a_lone_share_of_one_shortens_every_one_row_label(faces: None) -> None:
                          Mix(hard=True, cut=0.3, marks=0.4, lone=1.0))
         shorter += len(lone[1]) < 7
     assert shorter >= 8
-
-
-def test_stroke_width_of_a_bar_is_its_width() -> None:
-    """A long vertical bar 8 px wide measures about 8 px (its ends count a little)."""
-    from tools.synth.rich import stroke_width
-
-    mask = np.zeros((240, 40), np.float32)
-    mask[20:220, 16:24] = 1.0
-    assert 7.0 <= stroke_width(mask) <= 8.5
-
-
-def test_condense_narrows_the_text_but_keeps_its_strokes(faces: None) -> None:
-    """A condensed number is 0.5-0.8 of its width (plus the widened strokes), as tall,
-    with spans inside it and in order, and heavier strokes than a plain squeeze."""
-    import cv2
-
-    from tools.synth.fonts import PLATE_FACES
-    from tools.synth.rich import condense, draw_text, stroke_width
-
-    for seed in range(6):
-        g = draw_text(np.random.default_rng(seed), "0W8B4", PLATE_FACES[25], 72)
-        c = condense(np.random.default_rng(seed), g)
-        h, w = g.mask.shape
-        assert c.mask.shape[0] == h and 0.5 * w - 1 <= c.mask.shape[1] <= 0.8 * w + 1
-        assert len(c.spans) == 5
-        assert all(0 <= a < b <= c.mask.shape[1] for a, b in c.spans)
-        assert all(c.spans[i][0] < c.spans[i + 1][0] for i in range(4))
-        squeezed = cv2.resize(g.mask, (c.mask.shape[1], h), interpolation=cv2.INTER_AREA)
-        assert stroke_width(c.mask) > stroke_width(squeezed)

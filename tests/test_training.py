@@ -165,7 +165,7 @@ def test_width_probe_scores_each_width_on_every_last_stage_set(torch_present: No
     res = probe([1, 3], n_train=256, epochs=1, n_test=32, seed=5, bf16=False)
     assert set(res["widths"]) == {"1", "3"}
     for width in res["widths"].values():
-        assert set(width["exact"]) == {"standard", "hard", "cut", "marks", "lone", "narrow"}
+        assert set(width["exact"]) == {"standard", "hard", "cut", "marks", "lone"}
     assert res["widths"]["1"]["parameters"] < res["widths"]["3"]["parameters"]
 
 

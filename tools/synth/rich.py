@@ -149,9 +149,8 @@ def _word(rng: np.random.Generator, lo: int, hi: int) -> str:
     return w if r < 0.5 else (w.capitalize() if r < 0.85 else w.lower())
 
 
-def _main_text(rng: np.random.Generator, spec: PlateSpec, row: int, us: bool,
-               narrow: bool = False) -> Glyphs:
-    """The plate number in a random face, spacing and weight (``narrow``: condensed)."""
+def _main_text(rng: np.random.Generator, spec: PlateSpec, row: int, us: bool) -> Glyphs:
+    """The plate number in a random face, spacing and weight."""
     face = PLATE_FACES[int(rng.choice(len(PLATE_FACES), p=_PLATE_P))]
     size = 72
     stroke = int(rng.choice([0, 0, 0, 1, 2, 3])) if rng.random() < 0.4 else 0
@@ -159,30 +158,7 @@ def _main_text(rng: np.random.Generator, spec: PlateSpec, row: int, us: bool,
                   stroke=stroke, seps=" -\u00b7" if us else " ")
     if rng.random() < 0.15:  # thinner strokes than the face has
         g.mask = cv2.erode(g.mask, np.ones((2, 2), np.uint8))
-    return condense(rng, g) if narrow else g
-
-
-def stroke_width(mask: np.ndarray) -> float:
-    """A drawn text's mean stroke width in pixels: ink area over half its outline."""
-    ink = (mask > 0.5).astype(np.uint8)
-    contours, _ = cv2.findContours(ink, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
-    outline = sum(cv2.arcLength(c, True) for c in contours)
-    return 2.0 * float(ink.sum()) / max(outline, 1.0)
-
-
-def condense(rng: np.random.Generator, g: Glyphs) -> Glyphs:
-    """The text as a face condensed by design would draw it: 0.5-0.8 of its width, with
-    the vertical strokes widened back towards their weight (a plain squeeze thins them
-    and turns a W into an H) and the counters left narrower."""
-    s = float(rng.uniform(0.5, 0.8))
-    h, w = g.mask.shape
-    m = cv2.resize(g.mask, (max(1, round(w * s)), h), interpolation=cv2.INTER_AREA)
-    k = round(stroke_width(g.mask) * (1 - s) * float(rng.uniform(0.3, 0.9)))
-    if k >= 1:  # horizontal only: the horizontal strokes keep their weight anyway
-        m = cv2.dilate(m, np.ones((1, k + 1), np.uint8))
-    half = k / 2
-    return Glyphs(m, [(max(a * s - half, 0.0), min(b * s + half, m.shape[1]))
-                      for a, b in g.spans])
+    return g
 
 
 def _decor_text(rng: np.random.Generator, text: str) -> Glyphs:
@@ -314,8 +290,7 @@ def _printed_background(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
-def _us_plate(rng: np.random.Generator, spec: PlateSpec, narrow: bool = False
-              ) -> tuple[np.ndarray, list]:
+def _us_plate(rng: np.random.Generator, spec: PlateSpec) -> tuple[np.ndarray, list]:
     """US-like layout: header word, slogan, stickers, coloured characters on a print."""
     h = 110
     w = round(h * rng.uniform(1.8, 2.4))
@@ -358,15 +333,14 @@ def _us_plate(rng: np.random.Generator, spec: PlateSpec, narrow: bool = False
         else:
             right -= ew + round(w * 0.02)
     shadow = (max(1, h // 50), max(1, h // 50)) if rng.random() < 0.3 else None
-    spans = _place(canvas, _main_text(rng, spec, 0, True, narrow), (left, y, right - left, th),
-                   ink, float(rng.uniform(0.8, 1.2)), shadow)
+    spans = _place(canvas, _main_text(rng, spec, 0, True), (left, y, right - left, th), ink,
+                   float(rng.uniform(0.8, 1.2)), shadow)
     if rng.random() < 0.5:
         cv2.rectangle(canvas, (1, 1), (w - 2, h - 2), decor, max(1, h // 30))
     return canvas, spans
 
 
-def _plain_plate(rng: np.random.Generator, spec: PlateSpec, narrow: bool = False
-                 ) -> tuple[np.ndarray, list]:
+def _plain_plate(rng: np.random.Generator, spec: PlateSpec) -> tuple[np.ndarray, list]:
     """No band or print: a flat colour, sometimes light characters on a dark plate."""
     h = 100
     w = round(h * rng.uniform(2.4, 5.0))
@@ -384,7 +358,7 @@ def _plain_plate(rng: np.random.Generator, spec: PlateSpec, narrow: bool = False
         x = left if at_left else right - ew
         mark(rng, canvas, (x, (h - th) // 2, ew, th), ink, ink, _painter(rng, canvas))
         left, right = (left + ew + m // 2, right) if at_left else (left, right - ew - m // 2)
-    spans = _place(canvas, _main_text(rng, spec, 0, True, narrow),
+    spans = _place(canvas, _main_text(rng, spec, 0, True),
                    (left, (h - th) // 2, right - left, th), ink, float(rng.uniform(0.8, 1.2)))
     if rng.random() < 0.5:
         cv2.rectangle(canvas, (2, 2), (w - 3, h - 3), ink, max(1, h // 30))
@@ -459,11 +433,10 @@ def rich_crop(rng: np.random.Generator, fmt: str | None = None,
         spec = _with_marks(spec)
     if len(spec.rows) > 1 or layout < 0.55:
         flat, spans = _eu_plate(rng, spec, 110)
+    elif layout < 0.85:
+        flat, spans = _us_plate(rng, spec)
     else:
-        # Drawn only with a share above 0, so that 0 draws exactly stage 6's crops.
-        narrow = mix.narrow > 0 and rng.random() < mix.narrow
-        plate = _us_plate if layout < 0.85 else _plain_plate
-        flat, spans = plate(rng, spec, narrow)
+        flat, spans = _plain_plate(rng, spec)
     label = spec.label
     if len(spec.rows) == 1:
         if mix.lone > 0 and rng.random() < mix.lone:
