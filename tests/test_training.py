@@ -47,37 +47,6 @@ def test_folded_reader_refuses_a_graph_of_another_shape(torch_present: None) -> 
         load_folded(MODELS / f"{DET}.onnx")
 
 
-def test_widened_reader_computes_what_the_narrow_one_does(torch_present: None) -> None:
-    """Widening the shipped reader to width 3 adds channels and keeps its output on crops."""
-    import torch
-
-    from tools.finetune_ocr import load_folded
-    from tools.train_ocr import WIDTHS, make_dataset
-    from tools.widen_ocr import widen
-
-    narrow = load_folded(MODELS / f"{OCR}.onnx")
-    wide = widen(narrow, 3, seed=5)
-    assert wide.features[0].out_channels == WIDTHS[3][0] > narrow.features[0].out_channels
-    crops, _ = make_dataset(16, seed=78, workers=1)
-    with torch.no_grad():
-        want = narrow(torch.from_numpy(crops)).numpy()
-        got = wide(torch.from_numpy(crops)).numpy()
-    assert float(np.abs(got - want).max()) < 1e-4
-
-
-def test_widening_splits_each_copied_channel_unevenly() -> None:
-    """A copied channel's outgoing shares sum to 1 and differ, so the copies can grow apart."""
-    from tools.widen_ocr import _mapping
-
-    source, share = _mapping(np.random.default_rng(0), 40, 48)
-    assert list(source[:40]) == list(range(40))
-    for j in set(source[40:].tolist()):
-        copies = np.flatnonzero(source == j)
-        assert len(copies) == 2
-        assert share[copies].sum() == pytest.approx(1.0)
-        assert share[copies[0]] != share[copies[1]]
-
-
 def test_ocr_entry_ships_the_last_stage_and_keeps_every_stage_record() -> None:
     """The entry ships stage 3's file and metrics, keeps stages 1 and 2's, adds all times."""
     stage1 = {"file": "s1.onnx", "task": "ocr", "replaces": "plate-ocr-v1",

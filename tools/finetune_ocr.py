@@ -48,7 +48,6 @@ from tools.synth.mix import PLAIN, Mix
 from tools.train_ocr import (
     BATCH,
     PRECISION,
-    WIDTHS,
     C,
     H,
     W,
@@ -82,9 +81,6 @@ class Stage:
     epochs: int
     peak_lr: float
     mix: Mix
-    width: int = 2
-    """The reader's width in this stage (``train_ocr.WIDTHS``); wider than the base's,
-    the base is widened first (tools/widen_ocr.py)."""
 
     @property
     def data(self) -> str:
@@ -108,9 +104,7 @@ STAGES = {2: Stage(2, 2000, 200000, 3, 5e-4, PLAIN),
           3: Stage(3, 3000, 120000, 2, 3e-4, Mix(hard=True)),
           4: Stage(4, 4000, 200000, 2, 2e-4, Mix(hard=True, cut=0.3)),
           5: Stage(5, 5000, 200000, 2, 2e-4, Mix(hard=True, cut=0.3, marks=0.4)),
-          6: Stage(6, 6000, 120000, 2, 1.5e-4, Mix(hard=True, cut=0.3, marks=0.4, lone=0.25)),
-          7: Stage(7, 7200, 200000, 2, 3e-4, Mix(hard=True, cut=0.3, marks=0.4, lone=0.25),
-                   width=3)}
+          6: Stage(6, 6000, 120000, 2, 1.5e-4, Mix(hard=True, cut=0.3, marks=0.4, lone=0.25))}
 
 
 def stage_test_sets(st: Stage, n: int, seed: int = 0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -130,9 +124,8 @@ def stage_test_sets(st: Stage, n: int, seed: int = 0) -> dict[str, tuple[np.ndar
     return sets
 
 
-def load_folded(base: Path, width: int | None = None):  # -> torch.nn.Module
-    """The folded reader with the weights of a reader's ONNX file, checked against it
-    (``width`` None: the width its first convolution has)."""
+def load_folded(base: Path, width: int = 2):  # -> torch.nn.Module
+    """The folded reader with the weights of a stage-1 ONNX file, checked against it."""
     import onnx
     import onnxruntime as ort
     import torch
@@ -143,13 +136,6 @@ def load_folded(base: Path, width: int | None = None):  # -> torch.nn.Module
     # Graph order is module order: the ONNX exporter emits the convolutions as forward runs them.
     tensors = [init[name] for node in graph.node if node.op_type == "Conv"
                for name in node.input[1:]]
-    if width is None:
-        first = tensors[0].shape[0] if tensors else 0
-        found = [w for w, cs in WIDTHS.items() if cs[0] == first]
-        if not found:
-            raise ValueError(f"{base} is not a plate OCR graph of any width in WIDTHS: its "
-                             f"first convolution has {first} channels")
-        width = found[0]
     model = build_model(width, folded=True)
     params = [p for m in model.modules() if isinstance(m, torch.nn.Conv2d)
               for p in (m.weight, m.bias)]
@@ -172,7 +158,7 @@ def load_folded(base: Path, width: int | None = None):  # -> torch.nn.Module
 
 
 def finetune(base: Path, out_dir: Path, quick: bool = False, seed: int = 0,
-             stage: int = 2, name: str = OCR, device: str = "auto",
+             stage: int = 2, width: int = 2, name: str = OCR, device: str = "auto",
              bf16: bool = False) -> dict:
     """Train ``stage`` (see ``STAGES``) from ``base``, export ``<name>.onnx``; return the
     stage's record. ``device`` and ``bf16``: see tools/device.py and ``train_ocr.fit``."""
@@ -195,13 +181,7 @@ def finetune(base: Path, out_dir: Path, quick: bool = False, seed: int = 0,
     t_data = time.time() - t0
     print(f"{tag}: data {n_train}+{n_test}+{len(tests)}x{n_hard} crops in {t_data:.0f}s",
           flush=True)
-    model = load_folded(base)
-    base_width = next(w for w, cs in WIDTHS.items() if cs[0] == model.features[0].out_channels)
-    if st.width != base_width:
-        from tools.widen_ocr import widen
-
-        model = widen(model, st.width, seed + st.data_seed)
-    model = model.to(dev)
+    model = load_folded(base, width).to(dev)
     before = {k: score(model, *xy)["synthetic_exact"] for k, xy in tests.items()}
     steps = epochs * (n_train // BATCH)
     opt = torch.optim.AdamW(model.parameters(), lr=st.peak_lr, weight_decay=1e-4)
@@ -219,9 +199,7 @@ def finetune(base: Path, out_dir: Path, quick: bool = False, seed: int = 0,
         print(f"{tag}: {k} test set exact {before[k]} -> {metrics[f'synthetic_{k}_exact']}",
               flush=True)
     return {"file": path.name, "base": base.name, "data_seed": seed + st.data_seed,
-            "data": st.data, "width": st.width,
-            **({"widened_from": base_width} if st.width != base_width else {}),
-            "parameters": sum(p.numel() for p in model.parameters()),
+            "data": st.data,
             "train_crops": n_train, "test_crops": n_test, "hard_test_crops": n_hard,
             "epochs": epochs, "batch": BATCH, "peak_lr": st.peak_lr,
             "schedule": "5 % warm-up, cosine to zero; AdamW; grad-norm "
