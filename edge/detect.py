@@ -25,6 +25,7 @@ class _Buffers:
     geometry: tuple[int, int]
     blob: npt.NDArray[np.float32]
     small: Image
+    planes: tuple[npt.NDArray[np.uint8], ...]
 
 
 @runtime_checkable
@@ -76,11 +77,16 @@ class YoloEnd2EndDetector:
         if buf is None or buf.geometry != (h, w):
             buf = _Buffers((h, w), np.full((1, 3, self.size_h, self.size_w),
                                            LETTERBOX_FILL / 255.0, np.float32),
-                           np.empty((nh, nw, 3), np.uint8))
+                           np.empty((nh, nw, 3), np.uint8),
+                           tuple(np.empty((nh, nw), np.uint8) for _ in range(3)))
             self._local.buf = buf
         cv2.resize(image, (nw, nh), dst=buf.small, interpolation=cv2.INTER_LINEAR)
-        region = buf.blob[0, :, py:py + nh, px:px + nw]
-        np.multiply(buf.small.transpose(2, 0, 1), np.float32(1.0 / 255.0), out=region)
+        # Splitting into contiguous planes first, then scaling each plane, reads memory in
+        # order; scaling the transposed view in one pass strides across it (about 2x slower).
+        planes = cv2.split(buf.small, buf.planes)
+        scale = np.float32(1.0 / 255.0)
+        for plane, out in zip(planes, buf.blob[0, :, py:py + nh, px:px + nw], strict=True):
+            np.multiply(plane, scale, out=out)
         return buf.blob, r, px, py
 
     def detect(self, image: Image) -> list[Detection]:

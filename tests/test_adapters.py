@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -36,6 +37,28 @@ def test_detector_maps_letterboxed_boxes_back_to_frame(tmp_path: Path) -> None:
     b = found[0].box
     assert (b.x1, b.y1, b.x2, b.y2) == pytest.approx((20, 20, 120, 60))
     assert found[0].score == pytest.approx(0.9)
+
+
+@pytest.mark.parametrize("shape", [(480, 640, 3), (640, 360, 3)])
+def test_detector_input_is_the_contract_letterbox(tmp_path: Path,
+                                                  shape: tuple[int, int, int]) -> None:
+    """The detector's input is RGB / 255, NCHW, resized and centred on grey 114, every frame."""
+    rows = np.array([[0, 10, 50, 60, 70, 0, 0.9]], np.float32)
+    det = YoloEnd2EndDetector(_session(end2end_detector(tmp_path / "d.onnx", 320, rows), "d"))
+    rng = np.random.default_rng(3)
+    for _ in range(2):  # the second frame reuses the first one's buffers
+        image = rng.integers(0, 256, shape, np.uint8)
+        blob = det._letterbox(image)[0]
+        h, w = shape[:2]
+        r = min(320 / w, 320 / h)
+        nw, nh = round(w * r), round(h * r)
+        canvas = np.full((320, 320, 3), 114, np.uint8)
+        px, py = (320 - nw) // 2, (320 - nh) // 2
+        canvas[py:py + nh, px:px + nw] = cv2.resize(image, (nw, nh),
+                                                    interpolation=cv2.INTER_LINEAR)
+        want = (canvas.astype(np.float32) / np.float32(255.0)).transpose(2, 0, 1)[None]
+        assert blob.shape == (1, 3, 320, 320)
+        np.testing.assert_allclose(blob, want, rtol=0, atol=1e-7)
 
 
 def test_detector_suppresses_duplicate_boxes(tmp_path: Path) -> None:
