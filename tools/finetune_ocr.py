@@ -5,6 +5,7 @@
     python -m tools.finetune_ocr --base STAGE3.onnx --stage 4 [--quick] [--out DIR]
     python -m tools.finetune_ocr --base STAGE4.onnx --stage 5 [--quick] [--out DIR]
     python -m tools.finetune_ocr --base STAGE5.onnx --stage 6 [--quick] [--out models]
+    python -m tools.finetune_ocr --base STAGE6.onnx --stage 7 [--quick] [--out DIR]  (trial)
 
 Stage 1 (tools/train_ocr.py) trains from random weights with a one-cycle schedule.
 Stage 2 draws a new, disjoint set of crops from the same renderers and trains for
@@ -66,6 +67,8 @@ CUT_TEST_SEED = 1200
 MARKS_TEST_SEED = 1300
 """Offset of the test set of a stage with marks: the stage's mix with marks on every
 varied plate."""
+AVERAGE_EVERY = 50
+"""Steps between the weight snapshots an averaging stage takes."""
 LONE_TEST_SEED = 1400
 """Offset of the test set of a stage with lone end characters: the stage's mix with
 ``occlude_lone`` on every one-row varied plate."""
@@ -81,6 +84,9 @@ class Stage:
     epochs: int
     peak_lr: float
     mix: Mix
+    average: bool = False
+    """Hold the rate after the warm-up and export the mean of the weights taken every
+    ``AVERAGE_EVERY`` steps (stochastic weight averaging), instead of decaying to zero."""
 
     @property
     def data(self) -> str:
@@ -104,7 +110,9 @@ STAGES = {2: Stage(2, 2000, 200000, 3, 5e-4, PLAIN),
           3: Stage(3, 3000, 120000, 2, 3e-4, Mix(hard=True)),
           4: Stage(4, 4000, 200000, 2, 2e-4, Mix(hard=True, cut=0.3)),
           5: Stage(5, 5000, 200000, 2, 2e-4, Mix(hard=True, cut=0.3, marks=0.4)),
-          6: Stage(6, 6000, 120000, 2, 1.5e-4, Mix(hard=True, cut=0.3, marks=0.4, lone=0.25))}
+          6: Stage(6, 6000, 120000, 2, 1.5e-4, Mix(hard=True, cut=0.3, marks=0.4, lone=0.25)),
+          7: Stage(7, 7300, 120000, 2, 1e-4, Mix(hard=True, cut=0.3, marks=0.4, lone=0.25),
+                   average=True)}
 
 
 def stage_test_sets(st: Stage, n: int, seed: int = 0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -185,12 +193,27 @@ def finetune(base: Path, out_dir: Path, quick: bool = False, seed: int = 0,
     before = {k: score(model, *xy)["synthetic_exact"] for k, xy in tests.items()}
     steps = epochs * (n_train // BATCH)
     opt = torch.optim.AdamW(model.parameters(), lr=st.peak_lr, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=st.peak_lr, total_steps=steps,
-                                                pct_start=0.05, anneal_strategy="cos")
+    averaged = None
+    if st.average:
+        warm = max(1, round(0.05 * steps))
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm))
+        averaged = torch.optim.swa_utils.AveragedModel(model)
+    else:
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=st.peak_lr, total_steps=steps,
+                                                    pct_start=0.05, anneal_strategy="cos")
     gen = torch.Generator().manual_seed(seed + st.data_seed)
+
+    def snapshot(step: int) -> None:
+        if averaged is not None and (step % AVERAGE_EVERY == 0 or step == steps):
+            averaged.update_parameters(model)
+
     t1 = time.time()
     fit(model, opt, sched, xtr, ytr, xte, yte, gen, epochs, plain_first=False, clip=CLIP,
-        tag=tag, bf16=bf16)
+        tag=tag, bf16=bf16, on_step=snapshot)
+    if averaged is not None:
+        # No batch norm is left to recompute: the graph is folded, so the mean is the model.
+        model.load_state_dict(averaged.module.state_dict())
+        print(f"{tag}: averaged {int(averaged.n_averaged)} snapshots", flush=True)
     t_train = time.time() - t1
     path = out_dir / f"{name}.onnx"
     metrics = export(model, path, xte, yte)  # also checks the output shape
@@ -202,8 +225,10 @@ def finetune(base: Path, out_dir: Path, quick: bool = False, seed: int = 0,
             "data": st.data,
             "train_crops": n_train, "test_crops": n_test, "hard_test_crops": n_hard,
             "epochs": epochs, "batch": BATCH, "peak_lr": st.peak_lr,
-            "schedule": "5 % warm-up, cosine to zero; AdamW; grad-norm "
-            f"clip {CLIP}; batch norm folded (frozen)", "data_time_s": round(t_data),
+            "schedule": (f"5 % warm-up, then constant; the mean of the weights every "
+                         f"{AVERAGE_EVERY} steps" if st.average else "5 % warm-up, cosine to zero")
+            + f"; AdamW; grad-norm clip {CLIP}; batch norm folded (frozen)",
+            "data_time_s": round(t_data),
             "time_s": round(t_train), "hardware": hardware(dev), "precision": PRECISION[bf16],
             **{f"base_{k}_exact": v for k, v in before.items()},
             "metrics": metrics}
