@@ -2,12 +2,15 @@
 
 The format is the one of ``shared/data/real``: one JSON object a line with
 ``image``, ``plate``, ``box`` ([x, y, w, h]) and optionally ``plates`` (several
-per image) and ``wildcard`` (a character that matches anything, for masked
-ground truth). Reading is scored on the ground-truth box (the OCR alone) and
-on the detector's own boxes (end to end). Detection is scored twice: on every box
-the detector returns, and on the boxes the node acts on, whose read passes its
-per-read gate (:class:`ReadGate`); a box that fails it never reaches the tracker,
-so it can neither find a plate nor raise a false alarm.
+per image), ``wildcard`` (a character that matches anything, for masked ground
+truth) and ``ignore`` (boxes [x, y, w, h] of real plates left unlabelled, too far
+or too cut to read: a detection there that matches no labelled plate is neither a
+hit nor a false positive, as in KITTI's DontCare regions). Reading is scored on
+the ground-truth box (the OCR alone) and on the detector's own boxes (end to end).
+Detection is scored twice: on every box the detector returns, and on the boxes the
+node acts on, whose read passes its per-read gate (:class:`ReadGate`); a box that
+fails it never reaches the tracker, so it can neither find a plate nor raise a
+false alarm.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ class LabelledImage:
     path: Path
     plates: tuple[LabelledPlate, ...]
     wildcard: str | None
+    ignore: tuple[Box, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,7 @@ class EvalReport:
     plates_with_text: int
     detection_recall: float
     false_positives_per_image: float
+    ignored_detections: int
     reported_recall: float
     reported_false_positives_per_image: float
     read_gate: str
@@ -112,7 +117,9 @@ def read_manifest(path: Path) -> Iterator[LabelledImage]:
                     LabelledPlate(Box.from_xywh(*(float(v) for v in p["box"])),
                                   _plate_text(p.get("plate"), wildcard))
                     for p in raw)
-                yield LabelledImage(path.parent / obj["image"], plates, wildcard)
+                ignore = tuple(Box.from_xywh(*(float(v) for v in b))
+                               for b in obj.get("ignore") or ())
+                yield LabelledImage(path.parent / obj["image"], plates, wildcard, ignore)
             except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
                 raise EvalError(f"{path}:{lineno}: malformed entry ({exc!r})") from None
 
@@ -170,6 +177,16 @@ def _match(plates: tuple[LabelledPlate, ...], boxes: list[Box], iou_threshold: f
     return found
 
 
+def _unmatched(boxes: list[Box], found: list[int], ignore: tuple[Box, ...],
+               iou_threshold: float) -> tuple[int, int]:
+    """(false positives, ignored): boxes that match no plate, split by whether they match
+    an ignore region at the IoU threshold."""
+    hits = set(found)
+    rest = [b for i, b in enumerate(boxes) if i not in hits]
+    ignored = sum(any(b.iou(g) >= iou_threshold for g in ignore) for b in rest)
+    return len(rest) - ignored, ignored
+
+
 def evaluate(manifest: Path, detector: Detector, recogniser: Recogniser, margin: float,
              iou_threshold: float = 0.4, limit: int | None = None,
              threads: int = 1, gate: ReadGate | None = None) -> EvalReport:
@@ -178,7 +195,7 @@ def evaluate(manifest: Path, detector: Detector, recogniser: Recogniser, margin:
     ``gate``: the node's per-read thresholds for the ``reported_*`` figures; ``None``
     keeps every box, so they equal the detector's own.
     """
-    n_img = n_plates = n_text = tp = fp = exact = e2e = rtp = rfp = 0
+    n_img = n_plates = n_text = tp = fp = exact = e2e = rtp = rfp = n_ignored = 0
     char_acc: list[float] = []
     det_ms: list[float] = []
     ocr_ms: list[float] = []
@@ -196,14 +213,18 @@ def evaluate(manifest: Path, detector: Detector, recogniser: Recogniser, margin:
         t2 = time.perf_counter()
         det_ms.append(1000 * (t1 - t0))
         full_ms.append(1000 * (t2 - t0))
-        found = _match(item.plates, [d.box for d in dets], iou_threshold)
+        boxes = [d.box for d in dets]
+        found = _match(item.plates, boxes, iou_threshold)
         kept = [d.box for d, r in zip(dets, det_reads, strict=True)
                 if gate is None or gate.passes(r)]
+        found_kept = _match(item.plates, kept, iou_threshold)
         n_found = sum(i >= 0 for i in found)
-        n_reported = sum(i >= 0 for i in _match(item.plates, kept, iou_threshold))
+        n_reported = sum(i >= 0 for i in found_kept)
+        n_fp, n_ign = _unmatched(boxes, found, item.ignore, iou_threshold)
         n_plates += len(item.plates)
-        tp, fp = tp + n_found, fp + len(dets) - n_found
-        rtp, rfp = rtp + n_reported, rfp + len(kept) - n_reported
+        tp, fp, n_ignored = tp + n_found, fp + n_fp, n_ignored + n_ign
+        rtp, rfp = (rtp + n_reported,
+                    rfp + _unmatched(kept, found_kept, item.ignore, iou_threshold)[0])
         for plate, best in zip(item.plates, found, strict=True):
             if plate.text is None:
                 continue
@@ -226,7 +247,7 @@ def evaluate(manifest: Path, detector: Detector, recogniser: Recogniser, margin:
     return EvalReport(
         manifest=str(manifest), images=n_img, plates=n_plates, plates_with_text=n_text,
         detection_recall=round(tp / n_plates, 4) if n_plates else 0.0,
-        false_positives_per_image=round(fp / n_img, 4),
+        false_positives_per_image=round(fp / n_img, 4), ignored_detections=n_ignored,
         reported_recall=round(rtp / n_plates, 4) if n_plates else 0.0,
         reported_false_positives_per_image=round(rfp / n_img, 4),
         read_gate=gate.describe() if gate is not None else "none",
@@ -249,7 +270,9 @@ def format_report(r: EvalReport) -> str:
         f"manifest              {r.manifest}",
         f"images / plates       {r.images} / {r.plates} ({r.plates_with_text} with text)",
         f"detection recall@{r.iou_threshold:.1f}  {100 * r.detection_recall:.1f} %",
-        f"false positives/img   {r.false_positives_per_image:.3f}",
+        f"false positives/img   {r.false_positives_per_image:.3f}"
+        + (f"  ({r.ignored_detections} boxes on ignore regions not counted)"
+           if r.ignored_detections else ""),
         f"as the node reports   recall {100 * r.reported_recall:.1f} %, false positives/img "
         f"{r.reported_false_positives_per_image:.3f}  (boxes whose read passes: {r.read_gate})",
         f"exact read (top-1)    {100 * r.exact_read_rate:.1f} %  (OCR on ground-truth box)",

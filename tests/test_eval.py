@@ -97,3 +97,49 @@ def test_detector_finds_real_plates_in_frames_it_never_trained_on(tmp_path: Path
     # plate-det-v3: 91.9 % at 0.27 per frame; v2 83.8 %; v1 (synthetic scenes only) 10.8 %.
     assert report["detection_recall"] >= 0.75
     assert report["false_positives_per_image"] <= 0.4
+
+
+def test_unlabelled_plate_regions_name_real_frames_and_no_labelled_plate() -> None:
+    """Each ignore region of the ro_frames overlay lies in a listed frame, off its labels."""
+    from edge.evaluate import read_manifest
+    from edge.types import Box
+    from tools.eval_models import UNLABELLED
+
+    ro = real_set("ro_frames")
+    frames = {item.path.relative_to(ro.parent).as_posix(): item for item in read_manifest(ro)}
+    overlay = [json.loads(line) for line in UNLABELLED.read_text().splitlines() if line.strip()]
+    assert overlay
+    for rec in overlay:
+        item = frames[rec["image"]]
+        h, w = cv2.imread(str(item.path)).shape[:2]
+        for x, y, bw, bh in rec["ignore"]:
+            region = Box.from_xywh(x, y, bw, bh)
+            assert x >= 0 and y >= 0 and x + bw <= w and y + bh <= h
+            assert all(region.iou(p.box) == 0 for p in item.plates)
+
+
+def test_plate_texts_name_labelled_boxes_of_real_frames() -> None:
+    """Each plate text read by eye names a frame of ro_frames and one of its labelled boxes."""
+    from edge.evaluate import read_manifest
+    from edge.types import Box
+    from tools.eval_models import TEXTS
+
+    ro = real_set("ro_frames")
+    boxes = {(item.path.relative_to(ro.parent).as_posix(), p.box)
+             for item in read_manifest(ro) for p in item.plates}
+    texts = [json.loads(line) for line in TEXTS.read_text().splitlines() if line.strip()]
+    assert len(texts) == len({(t["image"], tuple(t["box"])) for t in texts}) == 120
+    for t in texts:
+        assert (t["image"], Box.from_xywh(*t["box"])) in boxes
+        assert t["plate"].isalnum() and t["plate"].isupper() and 4 <= len(t["plate"]) <= 10
+
+
+def test_held_out_frames_carry_the_plate_texts(tmp_path: Path) -> None:
+    """The held-out manifest gives the legible held-out plates their text, the rest none."""
+    from edge.evaluate import read_manifest
+    from tools.eval_models import TEXTS, holdout_manifest
+
+    manifest = holdout_manifest(real_set("ro_frames").parent, tmp_path / "h.jsonl", texts=TEXTS)
+    plates = [p for item in read_manifest(manifest) for p in item.plates]
+    assert len(plates) == 37
+    assert sum(p.text is not None for p in plates) == 34

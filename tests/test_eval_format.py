@@ -99,3 +99,20 @@ def test_boxes_failing_the_read_gate_are_not_reported(tmp_path: Path) -> None:
     assert report.read_gate == "confidence >= 0.5, >= 4 characters"
     ungated = evaluate(m, _TwoBoxes(), _ByBrightness(), margin=0.0)
     assert ungated.reported_false_positives_per_image == 1.0
+
+
+def test_detection_on_an_ignore_region_is_neither_hit_nor_false_positive(
+        tmp_path: Path) -> None:
+    """A box on an unlabelled plate's ignore region is set aside; one elsewhere still counts."""
+    image = np.full((120, 160, 3), 120, np.uint8)
+    image[10:30, 10:60] = 255
+    cv2.imwrite(str(tmp_path / "a.png"), image)
+    m = tmp_path / "manifest.jsonl"
+    m.write_text('{"image": "a.png", "plate": "AB123CD", "box": [10, 10, 50, 20], '
+                 '"ignore": [[100, 60, 30, 30]]}\n'
+                 '{"image": "a.png", "plate": "AB123CD", "box": [10, 10, 50, 20], '
+                 '"ignore": [[0, 80, 30, 30]]}\n')
+    report = evaluate(m, _TwoBoxes(), _ByBrightness(), margin=0.0)
+    assert report.detection_recall == 1.0
+    assert (report.false_positives_per_image, report.ignored_detections) == (0.5, 1)
+    assert report.reported_false_positives_per_image == 0.5

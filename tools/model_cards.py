@@ -129,6 +129,7 @@ def _evaluation(ev: dict | None) -> list[str]:
         row("`ro_frames` held-out frames as the node reports them: false positives per frame",
             "n/a", "", lambda r: _v(r["ro_frames_holdout"].get(
                 "reported_false_positives_per_image"))),
+        *_ro_label_rows(res, names, row),
         row("`ro_frames` detection recall, all 107 frames (most were trained on)",
             _pct(alpr["ro_frames"]), f">= {_pct(tgt['ro_frames'])}",
             pct("ro_frames", "detection_recall")),
@@ -162,6 +163,28 @@ def _evaluation(ev: dict | None) -> list[str]:
         "neither find a plate nor raise an alarm. The issue states its targets on the "
         "detector's own boxes, and they are judged on those rows.", "",
         *_sweep(ev.get("holdout_thresholds"))]
+
+
+def _ro_label_rows(res: dict, names: list[str], row: Any) -> list[str]:
+    """The held-out plates' reads (texts read by eye), and the held-out false positives
+    again with the unlabelled plates set aside."""
+    hold, key = "ro_frames_holdout", "ro_frames_holdout_unlabelled_aside"
+    n = res[names[0]][hold].get("plates_with_text")
+    reads = [] if not n else [
+        row(f"`ro_frames` held-out plates read exactly on their labelled box ({n} legible by "
+            "eye, `tools/ro_labels/texts.jsonl`; never trained on)", "n/a", "",
+            lambda r: _pct(r[hold]["exact_read_rate"])),
+        row("`ro_frames` the same plates read exactly on the detector's own box", "n/a", "",
+            lambda r: _pct(r[hold]["end_to_end_read_rate"]))]
+    if key not in res[names[0]]:
+        return reads
+    where = ("held-out frames, the unlabelled plates set aside "
+             "(`tools/ro_labels/unlabelled.jsonl`)")
+    return [*reads,
+            row(f"`ro_frames` false positives per frame, {where}", "n/a", "",
+                lambda r: _v(r[key]["false_positives_per_image"])),
+            row(f"`ro_frames` as the node reports them: false positives per frame, {where}",
+                "n/a", "", lambda r: _v(r[key].get("reported_false_positives_per_image")))]
 
 
 def _sweep(rows: list[dict] | None) -> list[str]:
@@ -413,16 +436,21 @@ def render(manifest: dict, demo: dict | None = None) -> str:
             "the first part of one night ride. The held-out figure comes from 30 frames (two "
             "rides in full, hazy daylight, which no real training frame shows, and the later "
             "night ride) and is small: one plate is 2.7 points of recall. Photometric jitter "
-            "in training stands in for the missing daylight frames. At least five plates "
-            "in the held-out frames have no label (`dayride_type1_002` t657, "
-            "`dayride_type1_003` t44, t95 and t100, `nightride_type3_001` t358); a detector "
-            "that finds them is charged a false positive for each (plate-det-v3 at 0.35: 5 "
-            "of its 8). The node's read gate drops five of the 8 (the glare at "
-            "`dayride_type1_002` t817, the dark patch at `nightride_type3_001` t582 and three "
-            "distant unlabelled plates, whose reads are empty, too short or below 0.5 "
-            "confidence) and keeps three: the unlabelled plates at t100 (cut by the frame's "
-            "edge) and t358, and a truck's row of speed-limit discs (`dayride_type1_002` "
-            "t528, read as five characters at 0.84): one false alarm in 30 frames. A gate "
+            "in training stands in for the missing daylight frames. Five plates in the "
+            "held-out frames have no label (`dayride_type1_002` t657, `dayride_type1_003` "
+            "t44, t95 and t100, `nightride_type3_001` t358) and one in a training frame "
+            "(`dayride_type1_001` t1396); each was checked by eye and its box is listed in "
+            "`tools/ro_labels/unlabelled.jsonl`, which `eval_models` hands to the "
+            "evaluation as ignore regions (a detection there is neither a hit nor a false "
+            "positive). plate-det-v3 at 0.35 finds all five held-out ones, and is charged "
+            "a false positive for each on the set's own labels (5 of its 8). Set aside, "
+            "three remain in 30 frames (0.1, the issue's limit): the glare at "
+            "`dayride_type1_002` t817, the dark patch at `nightride_type3_001` t582 and a "
+            "truck's row of speed-limit discs (`dayride_type1_002` t528). The node's read "
+            "gate drops the first two (reads too short or below 0.5 confidence) and keeps "
+            "the discs (read as five characters at 0.84): one false alarm in 30 frames. "
+            "The detector's training does not use the list yet: it learns the plate at "
+            "t1396 as background. A gate "
             "camera (fixed, closer, often infrared) differs from a dashcam: record a day "
             "and a night at the site and check with `anpr-edge eval` before relying on it.",
             "- Seeds are fixed; rebuilding on other CPUs or library versions gives "
