@@ -87,6 +87,9 @@ class Stage:
     average: bool = False
     """Hold the rate after the warm-up and export the mean of the weights taken every
     ``AVERAGE_EVERY`` steps (stochastic weight averaging), instead of decaying to zero."""
+    real: float = 0.0
+    """Real crops added, as a share of ``n_train``: cuts of the legible ``ro_frames``
+    plates of the detector's training frames (tools/real_crops.py)."""
 
     @property
     def data(self) -> str:
@@ -103,6 +106,10 @@ class Stage:
         if m.lone:
             parts.append(f"{round(m.lone * 100)} % of one-row varied plates with an end "
                          "character alone beside an occluder (occlusion.occlude_lone)")
+        if self.real:
+            parts.append(f"and {round(self.real * 100)} % more of real crops, cut from the "
+                         "legible ro_frames plates of the detector's training frames "
+                         "(tools/real_crops.py)")
         return ", ".join(parts)
 
 
@@ -112,7 +119,7 @@ STAGES = {2: Stage(2, 2000, 200000, 3, 5e-4, PLAIN),
           5: Stage(5, 5000, 200000, 2, 2e-4, Mix(hard=True, cut=0.3, marks=0.4)),
           6: Stage(6, 6000, 120000, 2, 1.5e-4, Mix(hard=True, cut=0.3, marks=0.4, lone=0.25)),
           7: Stage(7, 7300, 120000, 2, 1e-4, Mix(hard=True, cut=0.3, marks=0.4, lone=0.25),
-                   average=True)}
+                   average=True, real=0.05)}
 
 
 def stage_test_sets(st: Stage, n: int, seed: int = 0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -167,7 +174,8 @@ def load_folded(base: Path, width: int = 2):  # -> torch.nn.Module
 
 def finetune(base: Path, out_dir: Path, quick: bool = False, seed: int = 0,
              stage: int = 2, width: int = 2, name: str = OCR, device: str = "auto",
-             bf16: bool = False) -> dict:
+             bf16: bool = False, real_frames: Path = Path("../shared/data/real/ro_frames")
+             ) -> dict:
     """Train ``stage`` (see ``STAGES``) from ``base``, export ``<name>.onnx``; return the
     stage's record. ``device`` and ``bf16``: see tools/device.py and ``train_ocr.fit``."""
     import torch
@@ -184,14 +192,21 @@ def finetune(base: Path, out_dir: Path, quick: bool = False, seed: int = 0,
     tag = f"ocr stage {stage}"
     t0 = time.time()
     xtr, ytr = make_dataset(n_train, seed + st.data_seed, mix=st.mix)
+    n_real = round(st.real * n_train)
+    if n_real:
+        from tools.real_crops import real_crops
+
+        xr, yr = real_crops(real_frames, n_real, seed + st.data_seed)
+        xtr, ytr = np.concatenate([xtr, xr]), np.concatenate([ytr, yr])
     xte, yte = make_dataset(n_test, seed + 1000)  # stage 1's test set: the figures compare
     tests = stage_test_sets(st, n_hard, seed)
     t_data = time.time() - t0
-    print(f"{tag}: data {n_train}+{n_test}+{len(tests)}x{n_hard} crops in {t_data:.0f}s",
+    print(f"{tag}: data {n_train}+{n_real} real+{n_test}+{len(tests)}x{n_hard} crops in "
+          f"{t_data:.0f}s",
           flush=True)
     model = load_folded(base, width).to(dev)
     before = {k: score(model, *xy)["synthetic_exact"] for k, xy in tests.items()}
-    steps = epochs * (n_train // BATCH)
+    steps = epochs * (len(xtr) // BATCH)
     opt = torch.optim.AdamW(model.parameters(), lr=st.peak_lr, weight_decay=1e-4)
     averaged = None
     if st.average:
@@ -223,7 +238,8 @@ def finetune(base: Path, out_dir: Path, quick: bool = False, seed: int = 0,
               flush=True)
     return {"file": path.name, "base": base.name, "data_seed": seed + st.data_seed,
             "data": st.data,
-            "train_crops": n_train, "test_crops": n_test, "hard_test_crops": n_hard,
+            "train_crops": n_train, "real_crops": n_real, "test_crops": n_test,
+            "hard_test_crops": n_hard,
             "epochs": epochs, "batch": BATCH, "peak_lr": st.peak_lr,
             "schedule": (f"5 % warm-up, then constant; the mean of the weights every "
                          f"{AVERAGE_EVERY} steps" if st.average else "5 % warm-up, cosine to zero")
@@ -242,10 +258,12 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("models"))
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--name", default=OCR)
+    ap.add_argument("--real-frames", type=Path, default=Path("../shared/data/real/ro_frames"),
+                    help="ro_frames, for a stage with real crops")
     add_device_args(ap)
     args = ap.parse_args()
     record = finetune(args.base, args.out, args.quick, args.seed, args.stage, name=args.name,
-                      device=args.device, bf16=args.bf16)
+                      device=args.device, bf16=args.bf16, real_frames=args.real_frames)
     print(json.dumps(record, indent=1))
 
 
