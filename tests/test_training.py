@@ -175,19 +175,3 @@ def test_train_all_keeps_the_first_ocr_stage_in_float32_under_bf16() -> None:
 
     assert [stage_bf16(n, True) for n in (1, 2, 6)] == [False, True, True]
     assert not stage_bf16(2, False)
-
-
-def test_fit_reports_each_optimiser_step_in_order(torch_present: None) -> None:
-    """``on_step`` gets 1, 2, ... after each step across epochs (what averaging counts on)."""
-    import torch
-
-    from tools.train_ocr import BATCH, build_model, fit, make_dataset, one_cycle
-
-    torch.manual_seed(0)
-    xs, ys = make_dataset(BATCH * 2, seed=79, workers=1)
-    model = build_model(1)
-    opt, sched = one_cycle(model, 4)
-    seen: list[int] = []
-    fit(model, opt, sched, xs, ys, xs[:32], ys[:32], torch.Generator().manual_seed(0), 2,
-        plain_first=False, on_step=seen.append)
-    assert seen == [1, 2, 3, 4]

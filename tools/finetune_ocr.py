@@ -5,7 +5,6 @@
     python -m tools.finetune_ocr --base STAGE3.onnx --stage 4 [--quick] [--out DIR]
     python -m tools.finetune_ocr --base STAGE4.onnx --stage 5 [--quick] [--out DIR]
     python -m tools.finetune_ocr --base STAGE5.onnx --stage 6 [--quick] [--out models]
-    python -m tools.finetune_ocr --base STAGE6.onnx --stage 7 [--quick] [--out DIR]  (trial)
 
 Stage 1 (tools/train_ocr.py) trains from random weights with a one-cycle schedule.
 Stage 2 draws a new, disjoint set of crops from the same renderers and trains for
@@ -67,8 +66,6 @@ CUT_TEST_SEED = 1200
 MARKS_TEST_SEED = 1300
 """Offset of the test set of a stage with marks: the stage's mix with marks on every
 varied plate."""
-AVERAGE_EVERY = 50
-"""Steps between the weight snapshots an averaging stage takes."""
 LONE_TEST_SEED = 1400
 """Offset of the test set of a stage with lone end characters: the stage's mix with
 ``occlude_lone`` on every one-row varied plate."""
@@ -84,12 +81,6 @@ class Stage:
     epochs: int
     peak_lr: float
     mix: Mix
-    average: bool = False
-    """Hold the rate after the warm-up and export the mean of the weights taken every
-    ``AVERAGE_EVERY`` steps (stochastic weight averaging), instead of decaying to zero."""
-    real: float = 0.0
-    """Real crops added, as a share of ``n_train``: cuts of the legible ``ro_frames``
-    plates of the detector's training frames (tools/real_crops.py)."""
 
     @property
     def data(self) -> str:
@@ -106,10 +97,6 @@ class Stage:
         if m.lone:
             parts.append(f"{round(m.lone * 100)} % of one-row varied plates with an end "
                          "character alone beside an occluder (occlusion.occlude_lone)")
-        if self.real:
-            parts.append(f"and {round(self.real * 100)} % more of real crops, cut from the "
-                         "legible ro_frames plates of the detector's training frames "
-                         "(tools/real_crops.py)")
         return ", ".join(parts)
 
 
@@ -117,9 +104,7 @@ STAGES = {2: Stage(2, 2000, 200000, 3, 5e-4, PLAIN),
           3: Stage(3, 3000, 120000, 2, 3e-4, Mix(hard=True)),
           4: Stage(4, 4000, 200000, 2, 2e-4, Mix(hard=True, cut=0.3)),
           5: Stage(5, 5000, 200000, 2, 2e-4, Mix(hard=True, cut=0.3, marks=0.4)),
-          6: Stage(6, 6000, 120000, 2, 1.5e-4, Mix(hard=True, cut=0.3, marks=0.4, lone=0.25)),
-          7: Stage(7, 7300, 120000, 2, 1e-4, Mix(hard=True, cut=0.3, marks=0.4, lone=0.25),
-                   average=True, real=0.05)}
+          6: Stage(6, 6000, 120000, 2, 1.5e-4, Mix(hard=True, cut=0.3, marks=0.4, lone=0.25))}
 
 
 def stage_test_sets(st: Stage, n: int, seed: int = 0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -174,8 +159,7 @@ def load_folded(base: Path, width: int = 2):  # -> torch.nn.Module
 
 def finetune(base: Path, out_dir: Path, quick: bool = False, seed: int = 0,
              stage: int = 2, width: int = 2, name: str = OCR, device: str = "auto",
-             bf16: bool = False, real_frames: Path = Path("../shared/data/real/ro_frames")
-             ) -> dict:
+             bf16: bool = False) -> dict:
     """Train ``stage`` (see ``STAGES``) from ``base``, export ``<name>.onnx``; return the
     stage's record. ``device`` and ``bf16``: see tools/device.py and ``train_ocr.fit``."""
     import torch
@@ -192,43 +176,21 @@ def finetune(base: Path, out_dir: Path, quick: bool = False, seed: int = 0,
     tag = f"ocr stage {stage}"
     t0 = time.time()
     xtr, ytr = make_dataset(n_train, seed + st.data_seed, mix=st.mix)
-    n_real = round(st.real * n_train)
-    if n_real:
-        from tools.real_crops import real_crops
-
-        xr, yr = real_crops(real_frames, n_real, seed + st.data_seed)
-        xtr, ytr = np.concatenate([xtr, xr]), np.concatenate([ytr, yr])
     xte, yte = make_dataset(n_test, seed + 1000)  # stage 1's test set: the figures compare
     tests = stage_test_sets(st, n_hard, seed)
     t_data = time.time() - t0
-    print(f"{tag}: data {n_train}+{n_real} real+{n_test}+{len(tests)}x{n_hard} crops in "
-          f"{t_data:.0f}s",
+    print(f"{tag}: data {n_train}+{n_test}+{len(tests)}x{n_hard} crops in {t_data:.0f}s",
           flush=True)
     model = load_folded(base, width).to(dev)
     before = {k: score(model, *xy)["synthetic_exact"] for k, xy in tests.items()}
-    steps = epochs * (len(xtr) // BATCH)
+    steps = epochs * (n_train // BATCH)
     opt = torch.optim.AdamW(model.parameters(), lr=st.peak_lr, weight_decay=1e-4)
-    averaged = None
-    if st.average:
-        warm = max(1, round(0.05 * steps))
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm))
-        averaged = torch.optim.swa_utils.AveragedModel(model)
-    else:
-        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=st.peak_lr, total_steps=steps,
-                                                    pct_start=0.05, anneal_strategy="cos")
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=st.peak_lr, total_steps=steps,
+                                                pct_start=0.05, anneal_strategy="cos")
     gen = torch.Generator().manual_seed(seed + st.data_seed)
-
-    def snapshot(step: int) -> None:
-        if averaged is not None and (step % AVERAGE_EVERY == 0 or step == steps):
-            averaged.update_parameters(model)
-
     t1 = time.time()
     fit(model, opt, sched, xtr, ytr, xte, yte, gen, epochs, plain_first=False, clip=CLIP,
-        tag=tag, bf16=bf16, on_step=snapshot)
-    if averaged is not None:
-        # No batch norm is left to recompute: the graph is folded, so the mean is the model.
-        model.load_state_dict(averaged.module.state_dict())
-        print(f"{tag}: averaged {int(averaged.n_averaged)} snapshots", flush=True)
+        tag=tag, bf16=bf16)
     t_train = time.time() - t1
     path = out_dir / f"{name}.onnx"
     metrics = export(model, path, xte, yte)  # also checks the output shape
@@ -238,13 +200,10 @@ def finetune(base: Path, out_dir: Path, quick: bool = False, seed: int = 0,
               flush=True)
     return {"file": path.name, "base": base.name, "data_seed": seed + st.data_seed,
             "data": st.data,
-            "train_crops": n_train, "real_crops": n_real, "test_crops": n_test,
-            "hard_test_crops": n_hard,
+            "train_crops": n_train, "test_crops": n_test, "hard_test_crops": n_hard,
             "epochs": epochs, "batch": BATCH, "peak_lr": st.peak_lr,
-            "schedule": (f"5 % warm-up, then constant; the mean of the weights every "
-                         f"{AVERAGE_EVERY} steps" if st.average else "5 % warm-up, cosine to zero")
-            + f"; AdamW; grad-norm clip {CLIP}; batch norm folded (frozen)",
-            "data_time_s": round(t_data),
+            "schedule": "5 % warm-up, cosine to zero; AdamW; grad-norm "
+            f"clip {CLIP}; batch norm folded (frozen)", "data_time_s": round(t_data),
             "time_s": round(t_train), "hardware": hardware(dev), "precision": PRECISION[bf16],
             **{f"base_{k}_exact": v for k, v in before.items()},
             "metrics": metrics}
@@ -258,12 +217,10 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("models"))
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--name", default=OCR)
-    ap.add_argument("--real-frames", type=Path, default=Path("../shared/data/real/ro_frames"),
-                    help="ro_frames, for a stage with real crops")
     add_device_args(ap)
     args = ap.parse_args()
     record = finetune(args.base, args.out, args.quick, args.seed, args.stage, name=args.name,
-                      device=args.device, bf16=args.bf16, real_frames=args.real_frames)
+                      device=args.device, bf16=args.bf16)
     print(json.dumps(record, indent=1))
 
 

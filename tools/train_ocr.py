@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from collections.abc import Callable
 from multiprocessing import Pool
 from pathlib import Path
 
@@ -236,11 +235,9 @@ def one_cycle(model, steps: int, peak_lr: float = 4e-3):  # -> (AdamW, OneCycleL
 
 def fit(model, opt, sched, xtr: np.ndarray, ytr: np.ndarray, xte: np.ndarray,
         yte: np.ndarray, gen, epochs: int, plain_first: bool, clip: float | None = None,
-        tag: str = "ocr", bf16: bool = False,
-        on_step: Callable[[int], None] | None = None) -> None:
+        tag: str = "ocr", bf16: bool = False) -> None:
     """CTC training epochs over ``xtr`` (augmented, except the first epoch when
-    ``plain_first``), printing the synthetic test metrics after each; ``on_step`` gets
-    the number of optimiser steps taken so far after each one.
+    ``plain_first``), printing the synthetic test metrics after each.
 
     ``bf16`` runs the forward pass under bfloat16 autocast (weights, optimiser and loss
     stay float32): about 2.7 times faster on CPUs with AMX, slower on CPUs without native
@@ -274,8 +271,6 @@ def fit(model, opt, sched, xtr: np.ndarray, ytr: np.ndarray, xte: np.ndarray,
             opt.step()
             sched.step()
             total += float(loss.detach())
-            if on_step is not None:
-                on_step(epoch * (n_train // bs) + b + 1)
         model.eval()
         m = score(model, xte[:1000], yte[:1000])
         print(f"{tag}: epoch {epoch + 1}/{epochs} loss {total / (n_train // bs):.4f} {m} "
