@@ -447,7 +447,12 @@ def render(manifest: dict, demo: dict | None = None) -> str:
             "the same quality: synthetic scenes recall 94.9 against 95.5 %, 0.17 against 0.18 "
             "false positives per image; on the 37 held-out `ro_frames` plates one more found "
             "(94.6 against 91.9 %) and one more false positive in 30 frames (0.30 against "
-            "0.27). One plate there is 2.7 points, so the 1-point check flags it. "
+            "0.27). One plate there is 2.7 points, so the 1-point check flags it. Retrained "
+            "the same way on 2 cores of a Zen 4 EPYC (family 25, model 17, AVX512; 1901 s "
+            "of training), it gave plate-det-v3 and plate-det-v3-int8 byte for byte (same "
+            "sha256): on one CPU class the detector's training is deterministic; across "
+            "classes the weights differ (the order of floating-point sums) and score within "
+            "a plate of each other. "
             "`python -m tools.compare_models` scores a retrain against these files.",
             "- The OCR reads up to 10 characters A-Z 0-9; no other scripts, no diacritics. "
             "Two-row plates: the Italian motorcycle layout, and (stages 3 on) square plates of "
