@@ -100,6 +100,14 @@ def _plate_text(raw: Any, wildcard: str | None) -> str | None:
     return "".join(c for c in text if c in keep)
 
 
+def manifest_plates(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    """A manifest line's plates as a list, whether given as ``plates`` or as one
+    ``plate`` and ``box``."""
+    listed: list[dict[str, Any]] = obj.get("plates") or (
+        [{"plate": obj.get("plate"), "box": obj["box"]}] if obj.get("box") else [])
+    return listed
+
+
 def read_manifest(path: Path) -> Iterator[LabelledImage]:
     """Parse a manifest lazily; EvalError naming the line for a bad one."""
     if not path.is_file():
@@ -111,8 +119,7 @@ def read_manifest(path: Path) -> Iterator[LabelledImage]:
             try:
                 obj = json.loads(line)
                 wildcard = obj.get("wildcard")
-                raw = obj.get("plates") or (
-                    [{"plate": obj.get("plate"), "box": obj["box"]}] if obj.get("box") else [])
+                raw = manifest_plates(obj)
                 plates = tuple(
                     LabelledPlate(Box.from_xywh(*(float(v) for v in p["box"])),
                                   _plate_text(p.get("plate"), wildcard))

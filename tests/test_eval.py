@@ -103,11 +103,11 @@ def test_unlabelled_plate_regions_name_real_frames_and_no_labelled_plate() -> No
     """Each ignore region of the ro_frames overlay lies in a listed frame, off its labels."""
     from edge.evaluate import read_manifest
     from edge.types import Box
-    from tools.eval_models import UNLABELLED
+    from tools.eval_models import UNLABELLED, read_overlay
 
     ro = real_set("ro_frames")
     frames = {item.path.relative_to(ro.parent).as_posix(): item for item in read_manifest(ro)}
-    overlay = [json.loads(line) for line in UNLABELLED.read_text().splitlines() if line.strip()]
+    overlay = read_overlay(UNLABELLED)
     assert overlay
     for rec in overlay:
         item = frames[rec["image"]]
@@ -122,12 +122,12 @@ def test_plate_texts_name_labelled_boxes_of_real_frames() -> None:
     """Each plate text read by eye names a frame of ro_frames and one of its labelled boxes."""
     from edge.evaluate import read_manifest
     from edge.types import Box
-    from tools.eval_models import TEXTS
+    from tools.eval_models import TEXTS, read_overlay
 
     ro = real_set("ro_frames")
     boxes = {(item.path.relative_to(ro.parent).as_posix(), p.box)
              for item in read_manifest(ro) for p in item.plates}
-    texts = [json.loads(line) for line in TEXTS.read_text().splitlines() if line.strip()]
+    texts = read_overlay(TEXTS)
     assert len(texts) == len({(t["image"], tuple(t["box"])) for t in texts}) == 120
     for t in texts:
         assert (t["image"], Box.from_xywh(*t["box"])) in boxes

@@ -40,7 +40,8 @@ THRESHOLDS = (0.35, 0.45, 0.55, 0.65)
 """Detector score thresholds swept on the held-out frames: the recall / false-positive trade."""
 
 
-def _overlay(path: Path) -> list[dict[str, Any]]:
+def read_overlay(path: Path) -> list[dict[str, Any]]:
+    """The records of a JSON-lines label file (``tools/ro_labels``)."""
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
             if line.strip()]
 
@@ -53,13 +54,14 @@ def holdout_manifest(ro_dir: Path, out: Path, ignore: Path | None = None,
     their frames. ``texts``: one whose lines (``image``, ``box``, ``plate``) give the text
     of the plate with exactly that box; the set labels boxes only.
     """
+    from edge.evaluate import manifest_plates
     from tools.train_detector import is_holdout
 
     extra: dict[str, list[list[float]]] = {}
-    for rec in _overlay(ignore) if ignore is not None else ():
+    for rec in read_overlay(ignore) if ignore is not None else ():
         extra.setdefault(rec["image"], []).extend(rec["ignore"])
     text = {(r["image"], tuple(r["box"])): r["plate"]
-            for r in (_overlay(texts) if texts is not None else ())}
+            for r in (read_overlay(texts) if texts is not None else ())}
     lines = []
     for line in (ro_dir / "manifest.jsonl").read_text().splitlines():
         if line.strip() and is_holdout(json.loads(line)["image"]):
@@ -67,10 +69,8 @@ def holdout_manifest(ro_dir: Path, out: Path, ignore: Path | None = None,
             if rec["image"] in extra:
                 rec["ignore"] = rec.get("ignore", []) + extra[rec["image"]]
             if text:
-                plates = rec.get("plates") or ([{"plate": rec.get("plate"), "box": rec["box"]}]
-                                               if rec.get("box") else [])
                 rec["plates"] = [{**p, "plate": text.get((rec["image"], tuple(p["box"])))}
-                                 for p in plates]
+                                 for p in manifest_plates(rec)]
             rec["image"] = str((ro_dir / rec["image"]).resolve())
             lines.append(json.dumps(rec))
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
