@@ -5,7 +5,6 @@
     python -m tools.finetune_ocr --base STAGE3.onnx --stage 4 [--quick] [--out DIR]
     python -m tools.finetune_ocr --base STAGE4.onnx --stage 5 [--quick] [--out DIR]
     python -m tools.finetune_ocr --base STAGE5.onnx --stage 6 [--quick] [--out models]
-    python -m tools.finetune_ocr --base STAGE6.onnx --stage 7 [--quick] [--out DIR]  (trial)
 
 Stage 1 (tools/train_ocr.py) trains from random weights with a one-cycle schedule.
 Stage 2 draws a new, disjoint set of crops from the same renderers and trains for
@@ -36,7 +35,6 @@ against onnxruntime before any training step.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import time
 from dataclasses import dataclass
@@ -71,9 +69,6 @@ varied plate."""
 LONE_TEST_SEED = 1400
 """Offset of the test set of a stage with lone end characters: the stage's mix with
 ``occlude_lone`` on every one-row varied plate."""
-RO_TEST_SEED = 1500
-"""Offset of the test set of a stage with Romanian plates: the stage's mix with every
-plate drawn Romanian."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +97,6 @@ class Stage:
         if m.lone:
             parts.append(f"{round(m.lone * 100)} % of one-row varied plates with an end "
                          "character alone beside an occluder (occlusion.occlude_lone)")
-        if m.ro:
-            parts.append(f"{round(m.ro * 100)} % of plates drawn Romanian (plates.ro_spec)")
         return ", ".join(parts)
 
 
@@ -111,9 +104,7 @@ STAGES = {2: Stage(2, 2000, 200000, 3, 5e-4, PLAIN),
           3: Stage(3, 3000, 120000, 2, 3e-4, Mix(hard=True)),
           4: Stage(4, 4000, 200000, 2, 2e-4, Mix(hard=True, cut=0.3)),
           5: Stage(5, 5000, 200000, 2, 2e-4, Mix(hard=True, cut=0.3, marks=0.4)),
-          6: Stage(6, 6000, 120000, 2, 1.5e-4, Mix(hard=True, cut=0.3, marks=0.4, lone=0.25)),
-          7: Stage(7, 7000, 120000, 2, 1e-4,
-                   Mix(hard=True, cut=0.3, marks=0.4, lone=0.25, ro=0.1))}
+          6: Stage(6, 6000, 120000, 2, 1.5e-4, Mix(hard=True, cut=0.3, marks=0.4, lone=0.25))}
 
 
 def stage_test_sets(st: Stage, n: int, seed: int = 0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -130,8 +121,6 @@ def stage_test_sets(st: Stage, n: int, seed: int = 0) -> dict[str, tuple[np.ndar
     if m.lone:
         sets["lone"] = make_dataset(n, seed + LONE_TEST_SEED,
                                     mix=Mix(hard=True, cut=m.cut, marks=m.marks, lone=1.0))
-    if m.ro:
-        sets["ro"] = make_dataset(n, seed + RO_TEST_SEED, mix=dataclasses.replace(m, ro=1.0))
     return sets
 
 

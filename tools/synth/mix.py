@@ -14,15 +14,13 @@ class Mix:
     cropped to their characters (``hard.text_cut``, stage 4 on); ``marks``, of varied
     plates with more marks beside the number (tools/synth/marks.py, stage 5 on);
     ``lone``, of one-row varied plates whose occluders leave an end character alone
-    (``occlusion.occlude_lone``, stage 6); ``ro``, of varied plates drawn as Romanian
-    ones (``plates.ro_spec``, with their county codes' I kept).
+    (``occlusion.occlude_lone``, stage 6).
     """
 
     hard: bool = False
     cut: float = 0.0
     marks: float = 0.0
     lone: float = 0.0
-    ro: float = 0.0
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -31,14 +31,6 @@ LETTERS = string.ascii_uppercase
 EU_BLUE = (0, 51, 153)
 EU_YELLOW = (255, 204, 0)
 FORMATS = ("it", "it", "it", "it", "it_moto", "sk", "de", "fr", "es", "generic")
-# Romania's county codes (B: Bucharest). Romanian cars are the most common foreign ones at
-# Italian gates, and three codes (IF, IL, IS) begin with the I most formats leave out.
-RO_COUNTIES = ("AB", "AG", "AR", "BC", "BH", "BN", "BR", "BT", "BV", "BZ", "CJ", "CL", "CS",
-               "CT", "CV", "DB", "DJ", "GJ", "GL", "GR", "HD", "HR", "IF", "IL", "IS", "MH",
-               "MM", "MS", "NT", "OT", "PH", "SB", "SJ", "SM", "SV", "TL", "TM", "TR", "VL",
-               "VN", "VS")
-RO_LETTERS = LETTERS.replace("Q", "")
-RO_FIRST = RO_LETTERS.replace("I", "").replace("O", "")
 
 
 class FontsMissingError(RuntimeError):
@@ -116,16 +108,6 @@ def random_spec(rng: np.random.Generator, fmt: str | None = None) -> PlateSpec:
     bg = (int(rng.integers(230, 256)), int(rng.integers(190, 225)), 0) if yellow else white
     band = None if rng.random() < 0.5 else pick(rng, LETTERS, int(rng.integers(1, 3)))
     return PlateSpec([shown], text, "xx", band, False, bg, float(rng.uniform(3.6, 5.2)))
-
-
-def ro_spec(rng: np.random.Generator) -> PlateSpec:
-    """A Romanian car plate: county, 2 digits (Bucharest: 2 or 3), 3 letters (no Q, and
-    no I or O first), with the RO band."""
-    county = "B" if rng.random() < 0.3 else RO_COUNTIES[int(rng.integers(len(RO_COUNTIES)))]
-    d = pick(rng, DIGITS, 3 if county == "B" and rng.random() < 0.3 else 2)
-    b = pick(rng, RO_FIRST, 1) + pick(rng, RO_LETTERS, 2)
-    white = (int(rng.integers(225, 256)),) * 3
-    return PlateSpec([f"{county} {d} {b}"], county + d + b, "ro", "RO", False, white, 4.7)
 
 
 def _text_image(text: str, font: ImageFont.FreeTypeFont) -> np.ndarray:

@@ -41,7 +41,6 @@ from tools.synth.plates import (
     PlateSpec,
     frame_crop,
     random_spec,
-    ro_spec,
     soil,
 )
 
@@ -426,14 +425,8 @@ def rich_crop(rng: np.random.Generator, fmt: str | None = None,
     the draws of the first two stages).
     """
     check_faces()
-    # The share is drawn only when set, so that mixes without it draw as before.
-    if mix.ro > 0 and rng.random() < mix.ro:
-        spec = ro_spec(rng)
-    else:
-        spec = respell(rng, grouped_spec(rng) if fmt == "grouped" else random_spec(rng, fmt))
+    spec = respell(rng, grouped_spec(rng) if fmt == "grouped" else random_spec(rng, fmt))
     layout = rng.random()
-    if spec.country == "ro":
-        layout *= 0.55  # always the EU layout
     if mix.hard and len(spec.rows) == 1 and layout < 0.55 and rng.random() < 0.2:
         spec = two_rows(rng, spec)
     if mix.marks > 0 and rng.random() < mix.marks:
