@@ -405,6 +405,17 @@ def render(manifest: dict, demo: dict | None = None) -> str:
             "the three real IF plates without their I: the renderer does not draw what makes "
             "that I vanish on those plates (a thin stroke close to the band, at 24-30 px of "
             "plate height).",
+            "- How far a continuation moves the scores with nothing new: plate-ocr-v7 "
+            "continued exactly as the Romanian trial, on 120 000 fresh crops of stage 6's "
+            "own mix (data seed 7100; 473 s of training on the same Intel Xeon), moved the "
+            "synthetic sets -0.25 to +0.40 points (standard -0.04, hard +0.10, cut -0.25, "
+            "marks -0.05, lone +0.40), `es_crops` +2 crops, `us_crops` +2 and the held-out "
+            "`ro_frames` plates +0 of 34 against plate-ocr-v7 in one `compare_models` run. "
+            "Apart from the squeezed numbers (-9 and -11 crops), every trial seventh stage "
+            "above moved each real set between -6 and +5 crops: a 2-epoch continuation "
+            "cannot show an "
+            "effect smaller than about 5 crops on `es_crops` or `us_crops`, or about half a "
+            "point on a 2 000-crop synthetic set, and none of the trials found a larger gain.",
             "- Marks in line with the number (US plate-type letters stacked beside it, seals, "
             "logos) are still sometimes read as one more character, most often at the start: "
             "`python -m tools.ocr_errors` counts such extra characters on any labelled set "
