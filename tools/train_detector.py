@@ -23,6 +23,9 @@ from tools.names import DET
 S, STRIDE, K = 512, 4, 100
 CROP = 320  # training crop: fully convolutional, so smaller crops train faster
 CHUNK = 50
+SIGN_NEGATIVES = True
+"""Training scenes carry sign-like negatives (tools/synth/signs.py): plate-det-v4 on."""
+SIGN_STREAM = 1
 
 
 def _scene_chunk(args: tuple[int, int, int]) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -30,11 +33,12 @@ def _scene_chunk(args: tuple[int, int, int]) -> tuple[np.ndarray, list[np.ndarra
 
     seed, index, n = args
     rng = np.random.default_rng([seed, index])
+    signs = np.random.default_rng([seed, index, SIGN_STREAM]) if SIGN_NEGATIVES else None
     imgs = np.empty((n, S, S, 3), np.uint8)
     boxes = []
     for i in range(n):
         w, h = (1280, 720) if rng.random() < 0.8 else (960, 720)
-        img, plates = scene(rng, w, h)
+        img, plates = scene(rng, w, h, signs=signs)
         imgs[i], r, px, py = letterbox(img, S)
         b = np.array([p.box for p in plates], np.float32).reshape(-1, 4)
         b[:, :2] = b[:, :2] * r + (px, py)
@@ -49,6 +53,16 @@ def make_scenes(n: int, seed: int, workers: int = 2) -> tuple[np.ndarray, list[n
     with Pool(workers) as pool:
         parts = pool.map(_scene_chunk, jobs)
     return np.concatenate([p[0] for p in parts]), [b for p in parts for b in p[1]]
+
+
+def sign_test_set(n: int, seed: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """``n`` held-out synthetic scenes with sign-like negatives, and their plate boxes."""
+    from tools.synth.scenes import scene
+
+    rng, signs = np.random.default_rng([seed + 2000]), np.random.default_rng([seed + 2000, 1])
+    test = [scene(rng, signs=signs) for _ in range(n)]
+    return [t[0] for t in test], [np.array([p.box for p in t[1]], np.float32).reshape(-1, 4)
+                                  for t in test]
 
 
 def build_model():  # -> torch.nn.Module
@@ -403,11 +417,15 @@ def train(out_dir: Path, quick: bool = False, seed: int = 0,
     diff = float(np.abs(ref[:, 6] - got[:, 6]).max())
     assert diff < 1e-3, f"onnxruntime and torch scores disagree by {diff}"
     syn = evaluate(sess, test_imgs, test_gts)
+    signs = evaluate(sess, *sign_test_set(n_test, seed))
     metrics: dict[str, float | None] = {
         "synthetic_recall_iou40": syn["recall"], "synthetic_fp_per_image": syn["fp_per_image"],
+        "synthetic_signs_recall_iou40": signs["recall"],
+        "synthetic_signs_fp_per_image": signs["fp_per_image"],
         "ro_frames_recall_iou40": None, "ro_frames_fp_per_image": None,
         "ro_holdout_recall_iou40": None, "ro_holdout_fp_per_image": None}
-    print(f"det: onnx max|score diff| {diff:.2e}; synthetic {syn}", flush=True)
+    print(f"det: onnx max|score diff| {diff:.2e}; synthetic {syn}; with signs {signs}",
+          flush=True)
     if has_real and real_dir is not None:
         real = evaluate(sess, *load_manifest(real_dir))
         held = evaluate(sess, *load_manifest(real_dir, "holdout"))
@@ -435,6 +453,9 @@ def train(out_dir: Path, quick: bool = False, seed: int = 0,
         "training": {"command": "python -m tools.train_all" + (" --quick" if quick else ""),
                      "seed": seed, "data": "synthetic scenes (tools/synth/scenes.py), 1280x720 "
                      "and 960x720, 0-4 plates each, letterboxed to 512, random 320 crops"
+                     + ("; sign-like negatives in the scenes (speed-disc rows, town boards, "
+                        "lit shop signs, lamp rows: tools/synth/signs.py)" if SIGN_NEGATIVES
+                        else "")
                      + (f"; {round(100 * real_share)} % of crops from the {len(real_imgs)} "
                         "ro_frames training frames (hold-out: tools.train_detector.is_holdout)"
                         if real_imgs else "")

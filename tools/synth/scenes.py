@@ -22,8 +22,7 @@ from tools.synth.plates import (
     soil,
     warp_plate,
 )
-
-Box = tuple[float, float, float, float]  # x, y, w, h in pixels
+from tools.synth.signs import Box, add_signs
 
 
 @dataclass
@@ -168,9 +167,17 @@ def _overlaps(a: Box, b: Box, grow: float = 0.0) -> bool:
 
 def scene(
     rng: np.random.Generator, width: int = 1280, height: int = 720, degrade_img: bool = True,
+    signs: np.random.Generator | None = None,
 ) -> tuple[np.ndarray, list[ScenePlate]]:
-    """A random RGB scene and the plates in it (0-4; about 15 % plate-free)."""
+    """A random RGB scene and the plates in it (0-4; about 15 % plate-free).
+
+    With ``signs``, sign-like negatives (tools/synth/signs.py) drawn from that generator
+    join the scene, behind the vehicles and in front of them; ``rng`` draws the same
+    scene either way.
+    """
     img = background(rng, height, width)
+    if signs is not None:
+        add_signs(signs, img, [], n_max=2)
     plates: list[ScenePlate] = []
     n = 0 if rng.random() < 0.15 else int(rng.integers(1, 5))
     bodies: list[Box] = []
@@ -199,6 +206,8 @@ def scene(
         body = (cx - pw * 2.1, bottom - pw * 3.6, pw * 4.2, pw * 3.6)
         if not any(_overlaps(body, p.box, 4) for p in plates):
             draw_vehicle(rng, img, cx, bottom, pw, with_plate=False)
+    if signs is not None:
+        add_signs(signs, img, [p.box for p in plates], n_max=2)
     if degrade_img:
         img = degrade(rng, img, float(rng.uniform(0.2, 0.8)))
     return img, plates
