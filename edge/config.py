@@ -102,7 +102,7 @@ class ModelSection(_Section):
 class DetectorConfig(ModelSection):
     """The plate detector."""
 
-    name: str | None = "plate-det-v3"
+    name: str | None = "plate-det-v4"
     score_threshold: float = Field(default=0.35, gt=0, lt=1)
     nms_iou: float = Field(default=0.5, gt=0, le=1)
     min_plate_width: int = Field(default=16, ge=1)

@@ -135,7 +135,7 @@ def test_model_checksum_mismatch_is_reported(tmp_path: Path, tls_broker: TlsBrok
     base = tmp_path / "base"
     shutil.copytree(ROOT / "models", base / "models",
                     ignore=shutil.ignore_patterns("*.md", "cards"))
-    det = base / "models/plate-det-v3.onnx"
+    det = base / "models/plate-det-v4.onnx"
     data = bytearray(det.read_bytes())
     data[-1] ^= 0xFF
     det.write_bytes(bytes(data))

@@ -60,7 +60,7 @@ def demo_samples(demo_truth: dict[str, Any]) -> list[tuple[Image, Box, str]]:
 def test_manifest_hashes_match_the_files() -> None:
     """Every model in the manifest exists and has the recorded sha256."""
     data = json.loads(MANIFEST.read_text())
-    assert set(data["models"]) >= {"plate-det-v3", "plate-ocr-v7"}
+    assert set(data["models"]) >= {"plate-det-v4", "plate-ocr-v7"}
     for entry in data["models"].values():
         assert sha256_of(MANIFEST.parent / entry["file"]) == entry["sha256"]
         assert entry["licence"] and entry["training"]["command"]

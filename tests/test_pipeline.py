@@ -173,4 +173,4 @@ def test_bad_model_file_stops_start_with_the_cause(tmp_path: Path, damage: str) 
     assert proc.returncode == 3
     expected = "model file missing" if damage == "missing" else "has sha256"
     assert expected in proc.stderr
-    assert "plate-det-v3" in proc.stderr or "plate-det-v3.onnx" in proc.stderr
+    assert "plate-det-v4" in proc.stderr or "plate-det-v4.onnx" in proc.stderr

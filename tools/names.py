@@ -1,6 +1,6 @@
 """Names of the shipped models, shared by the training, quantisation, evaluation and card tools."""
 
-DET = "plate-det-v3"
+DET = "plate-det-v4"
 OCR = "plate-ocr-v7"
 OCR_REPLACES = "plate-ocr-v6"
 """The OCR that ``OCR`` replaces: ``train_all`` drops it (and its int8 variant) from a manifest."""

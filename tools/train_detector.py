@@ -444,7 +444,7 @@ def train(out_dir: Path, quick: bool = False, seed: int = 0,
     print(f"det: {metrics}", flush=True)
     return {
         "file": path.name, "task": "detector", "contract": "yolo-end2end",
-        "replaces": "plate-det-v2",
+        "replaces": "plate-det-v3",
         "input": {"name": "images", "shape": [1, 3, S, S], "dtype": "float32", "layout": "NCHW",
                   "color": "RGB", "scale": 1 / 255, "letterbox_fill": 114},
         "output": {"shape": [K, 7], "rows": "batch,x1,y1,x2,y2,class,score",

@@ -1,8 +1,8 @@
 """Plate-like things that are not plates: the detector's sign-like hard negatives.
 
 Every gate sees them: speed-limit discs in a row on a truck's rear, town-name boards,
-shop signs lit at night, a row of lamps. The held-out ``ro_frames`` false positives of
-plate-det-v3 are of these kinds (a van's row of speed discs, a backlit shop sign).
+shop signs lit at night, a row of lamps. Several ``ro_frames`` false positives of
+plate-det-v3 were of these kinds (a van's row of speed discs, a backlit shop sign).
 
 They draw from their own generator, so a scene drawn with them is the scene drawn without
 them plus the signs: the plates, vehicles and clutter stay where they were.
