@@ -24,7 +24,7 @@ S, STRIDE, K = 512, 4, 100
 CROP = 320  # training crop: fully convolutional, so smaller crops train faster
 CHUNK = 50
 SIGN_NEGATIVES = True
-"""Training scenes carry sign-like negatives (tools/synth/signs.py): plate-det-v4 on."""
+"""Training scenes carry sign-like negatives (tools/synth/signs.py), from plate-det-v4 on."""
 SIGN_STREAM = 1
 
 

@@ -75,6 +75,9 @@ def town_board(rng: np.random.Generator, img: np.ndarray, x: int, y: int, h: int
     face, ink = ((245, 245, 240), (20, 20, 20)) if rng.random() < 0.5 else (
         (30, 80, 170), (245, 245, 245)) if rng.random() < 0.5 else ((120, 70, 40), (240, 240, 230))
     th = max(4, round(h / (lines * 1.6 + 0.4)))
+    # The panel is sized from names drawn apart from the ones written on it, so a board
+    # is often wider than its text, as many real ones are. (Drawing the words once would
+    # change the training data plate-det-v4 was trained on.)
     widths = [len(_word(rng)) for _ in range(lines)]
     w = round(th * 0.7 * max(widths)) + th
     cv2.rectangle(img, (x, y), (x + w, y + h), face, -1)
