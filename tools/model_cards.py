@@ -487,8 +487,10 @@ def render(manifest: dict, demo: dict | None = None) -> str:
             "plate-det-v3 and its int8 file byte for byte (same sha256): on one CPU class "
             "the detector's training is deterministic; across classes the weights differ "
             "(the order of floating-point sums). plate-det-v4 was trained on that Zen 4 "
-            "class. Another seed on that one CPU moves the held-out figures more than a "
-            "change of CPU does (see the sign-negatives record below). "
+            "class, and `train_all --only det` rerun there from the committed tree gave "
+            "plate-det-v4 and its int8 file byte for byte (1992 s of training, the cores "
+            "shared with other jobs). Another seed on that one CPU moves the held-out "
+            "figures more than a change of CPU does (see the sign-negatives record below). "
             "`python -m tools.compare_models` scores a retrain against these files.",
             "- The OCR reads up to 10 characters A-Z 0-9; no other scripts, no diacritics. "
             "Two-row plates: the Italian motorcycle layout, and (stages 3 on) square plates of "
