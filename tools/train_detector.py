@@ -55,14 +55,20 @@ def make_scenes(n: int, seed: int, workers: int = 2) -> tuple[np.ndarray, list[n
     return np.concatenate([p[0] for p in parts]), [b for p in parts for b in p[1]]
 
 
-def sign_test_set(n: int, seed: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """``n`` held-out synthetic scenes with sign-like negatives, and their plate boxes."""
+def scene_set(n: int, rng: np.random.Generator, signs: np.random.Generator | None = None
+              ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """``n`` full-size synthetic scenes (for evaluation) and their plate boxes [x, y, w, h]."""
     from tools.synth.scenes import scene
 
-    rng, signs = np.random.default_rng([seed + 2000]), np.random.default_rng([seed + 2000, 1])
     test = [scene(rng, signs=signs) for _ in range(n)]
     return [t[0] for t in test], [np.array([p.box for p in t[1]], np.float32).reshape(-1, 4)
                                   for t in test]
+
+
+def sign_test_set(n: int, seed: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """``n`` held-out synthetic scenes with sign-like negatives, and their plate boxes."""
+    return scene_set(n, np.random.default_rng([seed + 2000]),
+                     np.random.default_rng([seed + 2000, SIGN_STREAM]))
 
 
 def build_model():  # -> torch.nn.Module
@@ -330,7 +336,6 @@ def train(out_dir: Path, quick: bool = False, seed: int = 0,
 
     from tools.device import hardware, training_device
     from tools.synth.plates import check_fonts
-    from tools.synth.scenes import scene
 
     check_fonts()
     torch.manual_seed(seed)
@@ -338,10 +343,7 @@ def train(out_dir: Path, quick: bool = False, seed: int = 0,
     n_train, n_test, steps, bs = (300, 40, 60, 8) if quick else (3000, 300, steps, 16)
     t0 = time.time()
     imgs, boxes = make_scenes(n_train, seed)
-    rng_test = np.random.default_rng([seed + 1000])
-    test = [scene(rng_test) for _ in range(n_test)]
-    test_imgs = [t[0] for t in test]
-    test_gts = [np.array([p.box for p in t[1]], np.float32).reshape(-1, 4) for t in test]
+    test_imgs, test_gts = scene_set(n_test, np.random.default_rng([seed + 1000]))
     has_real = real_dir is not None and (real_dir / "manifest.jsonl").exists()
     real_imgs: list[np.ndarray] = []
     real_boxes: list[np.ndarray] = []

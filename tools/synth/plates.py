@@ -37,6 +37,22 @@ class FontsMissingError(RuntimeError):
     """The DejaVu fonts are not installed."""
 
 
+Box = tuple[float, float, float, float]
+"""x, y, w, h in pixels of a scene."""
+
+
+def colour(rng: np.random.Generator, lo: int = 0, hi: int = 256) -> tuple[int, int, int]:
+    """A random RGB colour with each channel in [lo, hi)."""
+    c = rng.integers(lo, hi, 3)
+    return int(c[0]), int(c[1]), int(c[2])
+
+
+def overlaps(a: Box, b: Box, grow: float = 0.0) -> bool:
+    """True when boxes ``a`` and ``b`` overlap once grown by ``grow`` px."""
+    return not (a[0] + a[2] + grow < b[0] or b[0] + b[2] + grow < a[0]
+                or a[1] + a[3] + grow < b[1] or b[1] + b[3] + grow < a[1])
+
+
 @functools.lru_cache(maxsize=64)
 def _font(name: str, size: int) -> ImageFont.FreeTypeFont:
     path = FONT_DIR / name

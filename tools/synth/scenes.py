@@ -14,15 +14,18 @@ import numpy as np
 from tools.synth.plates import (
     ALPHABET,
     FONT_FILES,
+    Box,
     _font,
     _text_image,
+    colour,
     degrade,
+    overlaps,
     random_spec,
     render_flat,
     soil,
     warp_plate,
 )
-from tools.synth.signs import Box, add_signs
+from tools.synth.signs import add_signs
 
 
 @dataclass
@@ -34,29 +37,24 @@ class ScenePlate:
     country: str
 
 
-def _colour(rng: np.random.Generator, lo: int = 0, hi: int = 256) -> tuple[int, int, int]:
-    c = rng.integers(lo, hi, 3)
-    return int(c[0]), int(c[1]), int(c[2])
-
-
 def background(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     """Sky/buildings/road backdrop with clutter: rectangles, stripes, lines, noise."""
-    top, bottom = np.array(_colour(rng)), np.array(_colour(rng, 40, 160))
+    top, bottom = np.array(colour(rng)), np.array(colour(rng, 40, 160))
     t = np.linspace(0, 1, h, dtype=np.float32)[:, None, None]
     img = (top * (1 - t) + bottom * t).repeat(w, axis=1).astype(np.uint8)
     for _ in range(int(rng.integers(3, 15))):  # buildings, poles, signs
         x, y = int(rng.integers(-100, w)), int(rng.integers(-100, h))
         cv2.rectangle(img, (x, y), (x + int(rng.integers(10, 400)), y + int(rng.integers(10, 400))),
-                      _colour(rng), -1)
+                      colour(rng), -1)
     for _ in range(int(rng.integers(0, 6))):  # lines / road markings
         p1 = (int(rng.integers(0, w)), int(rng.integers(0, h)))
         p2 = (int(rng.integers(0, w)), int(rng.integers(0, h)))
-        cv2.line(img, p1, p2, _colour(rng), int(rng.integers(1, 10)))
+        cv2.line(img, p1, p2, colour(rng), int(rng.integers(1, 10)))
     for _ in range(int(rng.integers(0, 3))):  # grille / fence stripes
         x, y = int(rng.integers(0, w - 50)), int(rng.integers(0, h - 30))
         sw, sh = int(rng.integers(40, 300)), int(rng.integers(20, 120))
         step = int(rng.integers(3, 12))
-        c = _colour(rng)
+        c = colour(rng)
         for yy in range(y, min(h, y + sh), step):
             cv2.line(img, (x, yy), (x + sw, yy), c, max(1, step // 3))
     for _ in range(int(rng.integers(0, 4))):  # text badges: the hard negatives
@@ -79,11 +77,11 @@ def _text_badge(rng: np.random.Generator, img: np.ndarray) -> None:
     x, y = int(rng.integers(0, max(1, w - tw - 10))), int(rng.integers(0, max(1, h - th - 10)))
     if rng.random() < 0.7:
         pad = int(th * rng.uniform(0.1, 0.8))
-        cv2.rectangle(img, (x - pad, y - pad), (x + tw + pad, y + th + pad), _colour(rng), -1)
+        cv2.rectangle(img, (x - pad, y - pad), (x + tw + pad, y + th + pad), colour(rng), -1)
     m = cv2.resize(mask, (tw, th))[..., None]
     roi = img[y : y + th, x : x + tw]
     m = m[: roi.shape[0], : roi.shape[1]]
-    img[y : y + th, x : x + tw] = (roi * (1 - m) + np.array(_colour(rng)) * m).astype(np.uint8)
+    img[y : y + th, x : x + tw] = (roi * (1 - m) + np.array(colour(rng)) * m).astype(np.uint8)
 
 
 def _paste(img: np.ndarray, rgb: np.ndarray, alpha: np.ndarray, x: int, y: int) -> None:
@@ -133,7 +131,7 @@ def draw_vehicle(
     car_h = car_w * rng.uniform(0.55, 0.85)
     x0, x1 = round(cx - car_w / 2), round(cx + car_w / 2)
     y1, y0 = round(bottom), round(bottom - car_h)
-    body = _colour(rng)
+    body = colour(rng)
     wheel_r = round(car_w * 0.09)
     for wx in (x0 + wheel_r * 1.5, x1 - wheel_r * 1.5):
         cv2.circle(img, (round(wx), y1), wheel_r, (20, 20, 20), -1)
@@ -144,9 +142,9 @@ def draw_vehicle(
     win = (roof * [1, 1] + np.array([[car_w * 0.04, -4], [car_w * 0.03, car_h * 0.05],
                                       [-car_w * 0.03, car_h * 0.05], [-car_w * 0.04, -4]])).astype(
         np.int32)
-    cv2.fillPoly(img, [win], _colour(rng, 10, 90))
+    cv2.fillPoly(img, [win], colour(rng, 10, 90))
     ly = round(y0 + car_h * rng.uniform(0.45, 0.55))
-    lc = _colour(rng, 150, 256)
+    lc = colour(rng, 150, 256)
     for lx in (x0 + car_w * 0.13, x1 - car_w * 0.13):
         cv2.ellipse(img, (round(lx), ly), (round(car_w * 0.08), round(car_h * 0.05)), 0, 0, 360,
                     lc, -1)
@@ -158,11 +156,6 @@ def draw_vehicle(
         return None
     py = y0 + car_h * rng.uniform(0.68, 0.8)
     return place_plate(rng, img, cx + rng.uniform(-0.1, 0.1) * car_w, py, plate_w, fmt)
-
-
-def _overlaps(a: Box, b: Box, grow: float = 0.0) -> bool:
-    return not (a[0] + a[2] + grow < b[0] or b[0] + b[2] + grow < a[0]
-                or a[1] + a[3] + grow < b[1] or b[1] + b[3] + grow < a[1])
 
 
 def scene(
@@ -190,7 +183,7 @@ def scene(
             car_w = pw * 4.2
             bottom = rng.uniform(0.35, 1.1) * height
             body = (cx - car_w / 2, bottom - car_w * 0.85, car_w, car_w * 0.85)
-            if any(_overlaps(body, p.box, 4) for p in plates):
+            if any(overlaps(body, p.box, 4) for p in plates):
                 continue
             if rng.random() < 0.15:  # a bare plate (held, on a wall, on a truck)
                 sp = place_plate(rng, img, cx, bottom - pw * 0.2, pw)
@@ -204,7 +197,7 @@ def scene(
         pw = rng.uniform(60, 250) * scale
         cx, bottom = rng.uniform(0, width), rng.uniform(0.4, 1.1) * height
         body = (cx - pw * 2.1, bottom - pw * 3.6, pw * 4.2, pw * 3.6)
-        if not any(_overlaps(body, p.box, 4) for p in plates):
+        if not any(overlaps(body, p.box, 4) for p in plates):
             draw_vehicle(rng, img, cx, bottom, pw, with_plate=False)
     if signs is not None:
         add_signs(signs, img, [p.box for p in plates], n_max=2)

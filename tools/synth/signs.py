@@ -13,16 +13,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from tools.synth.plates import FONT_FILES, _font, _text_image
+from tools.synth.plates import FONT_FILES, Box, _font, _text_image, colour, overlaps
 
-Box = tuple[float, float, float, float]  # x, y, w, h in pixels
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 SPEEDS = ("30", "40", "50", "60", "70", "80", "90", "100", "110", "130")
-
-
-def _c(rng: np.random.Generator, lo: int = 0, hi: int = 256) -> tuple[int, int, int]:
-    c = rng.integers(lo, hi, 3)
-    return int(c[0]), int(c[1]), int(c[2])
 
 
 def _word(rng: np.random.Generator) -> str:
@@ -36,7 +30,7 @@ def _word(rng: np.random.Generator) -> str:
 
 
 def _ink(rng: np.random.Generator, img: np.ndarray, text: str, x: int, y: int, h: int,
-         colour: tuple[int, int, int], max_w: int | None = None) -> int:
+         ink: tuple[int, int, int], max_w: int | None = None) -> int:
     """Draw ``text`` with its ink ``h`` px tall at (x, y); returns the width drawn."""
     mask = _text_image(text, _font(FONT_FILES[int(rng.integers(len(FONT_FILES)))], 64))
     w = max(2, round(mask.shape[1] * h / mask.shape[0]))
@@ -48,7 +42,7 @@ def _ink(rng: np.random.Generator, img: np.ndarray, text: str, x: int, y: int, h
         return w
     m = cv2.resize(mask, (w, h), interpolation=cv2.INTER_AREA)[y0 - y : y1 - y, x0 - x : x1 - x]
     roi = img[y0:y1, x0:x1].astype(np.float32)
-    img[y0:y1, x0:x1] = (roi * (1 - m[..., None]) + np.array(colour) * m[..., None]).astype(
+    img[y0:y1, x0:x1] = (roi * (1 - m[..., None]) + np.array(ink) * m[..., None]).astype(
         np.uint8)
     return w
 
@@ -57,7 +51,7 @@ def speed_discs(rng: np.random.Generator, img: np.ndarray, x: int, y: int, d: in
     """A row of 2-5 speed-limit discs (red ring, white face, black number); returns its box."""
     n = int(rng.integers(2, 6))
     gap = int(d * rng.uniform(0.05, 0.4))
-    face = _c(rng, 200, 256)
+    face = colour(rng, 200, 256)
     for i in range(n):
         cx, cy, r = x + i * (d + gap) + d // 2, y + d // 2, d // 2
         cv2.circle(img, (cx, cy), r, (200, 30, 30), -1, cv2.LINE_AA)
@@ -109,15 +103,15 @@ def lit_sign(rng: np.random.Generator, img: np.ndarray, x: int, y: int, h: int) 
     dark = img[max(y - h, 0) : y1 + h, max(x - h, 0) : x1 + h]
     dark[:] = (dark * rng.uniform(0.15, 0.5)).astype(np.uint8)
     if rng.random() < 0.5:  # a lit panel with dark letters
-        cv2.rectangle(img, (x, y), (x + w, y + h), _c(rng, 180, 256), -1)
+        cv2.rectangle(img, (x, y), (x + w, y + h), colour(rng, 180, 256), -1)
         mask = layer[..., :1] / 255.0
         roi = img.astype(np.float32)
-        img[:] = (roi * (1 - mask) + np.array(_c(rng, 0, 90)) * mask).astype(np.uint8)
+        img[:] = (roi * (1 - mask) + np.array(colour(rng, 0, 90)) * mask).astype(np.uint8)
         layer[:] = 0
         cv2.rectangle(layer, (x, y), (x + w, y + h), (255, 255, 255), -1)
     else:  # lit letters on a dark panel
-        colour = np.array(_c(rng, 120, 256), np.float32) / 255.0
-        img[:] = np.maximum(img, (layer * colour).astype(np.uint8))
+        tint = np.array(colour(rng, 120, 256), np.float32) / 255.0
+        img[:] = np.maximum(img, (layer * tint).astype(np.uint8))
     _glow(img, layer, max(1.0, h * rng.uniform(0.1, 0.4)), float(rng.uniform(0.3, 0.9)))
     return float(x), float(y), float(w), float(h)
 
@@ -126,11 +120,11 @@ def light_row(rng: np.random.Generator, img: np.ndarray, x: int, y: int, d: int)
     """A row of 3-10 lamps (street lights, a truck's marker lights) with their halo."""
     n = int(rng.integers(3, 11))
     step = round(d * rng.uniform(1.3, 3.0))
-    colour = (255, 255, 255) if rng.random() < 0.4 else _c(rng, 150, 256)
+    tint = (255, 255, 255) if rng.random() < 0.4 else colour(rng, 150, 256)
     layer = np.zeros(img.shape, np.float32)
     for i in range(n):
         cv2.ellipse(layer, (x + i * step, y), (max(1, d // 2), max(1, round(d * 0.35))), 0, 0,
-                    360, colour, -1, cv2.LINE_AA)
+                    360, tint, -1, cv2.LINE_AA)
     img[:] = np.maximum(img, layer.astype(np.uint8))
     _glow(img, layer, max(1.0, d * rng.uniform(0.5, 1.5)), float(rng.uniform(0.4, 1.0)))
     return float(x - d), float(y - d), float((n - 1) * step + 2 * d), float(2 * d)
@@ -141,8 +135,7 @@ def _clear(box: Box, avoid: list[Box], img: np.ndarray) -> bool:
     x, y, w, h = box
     if x < 0 or y < 0 or x + w > img.shape[1] or y + h > img.shape[0]:
         return False
-    return all(x + w + 4 < b[0] or b[0] + b[2] + 4 < x or y + h + 4 < b[1] or b[1] + b[3] + 4 < y
-               for b in avoid)
+    return not any(overlaps(box, b, 4) for b in avoid)
 
 
 def _spot(rng: np.random.Generator, img: np.ndarray, plates: list[Box]
