@@ -99,11 +99,17 @@ class ModelSection(_Section):
         return self
 
 
+DEFAULT_SCORE_THRESHOLD = 0.45
+"""The node's default detector score threshold: the best F1 over the shipped detector's
+held-out synthetic scenes (``models/README.md``, plate-det-v4 card); a retrained
+detector scores on its own scale, so its card says whether this still fits."""
+
+
 class DetectorConfig(ModelSection):
     """The plate detector."""
 
     name: str | None = "plate-det-v4"
-    score_threshold: float = Field(default=0.35, gt=0, lt=1)
+    score_threshold: float = Field(default=DEFAULT_SCORE_THRESHOLD, gt=0, lt=1)
     nms_iou: float = Field(default=0.5, gt=0, le=1)
     min_plate_width: int = Field(default=16, ge=1)
 

@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import onnxruntime as ort
 
+from edge.config import DEFAULT_SCORE_THRESHOLD
 from edge.errors import ModelError
 from edge.inference.session import dummy_input
 from edge.types import Box, Detection, Image, as_image
@@ -46,7 +47,8 @@ class YoloEnd2EndDetector:
     too, so public models such as open-image-models' plate detectors drop in.
     """
 
-    def __init__(self, session: ort.InferenceSession, score_threshold: float = 0.35,
+    def __init__(self, session: ort.InferenceSession,
+                 score_threshold: float = DEFAULT_SCORE_THRESHOLD,
                  nms_iou: float = 0.5, min_width: int = 16, warmup_runs: int = 1) -> None:
         inp = session.get_inputs()[0]
         shape = inp.shape

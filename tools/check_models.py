@@ -1,4 +1,4 @@
-"""Standalone check of the exported models on the demo clip (onnxruntime only, no product code).
+"""Standalone check of the exported models on the demo clip (onnxruntime, no product code).
 
     python -m tools.check_models [--models models] [--demo demo] [--json out.json]
 
@@ -19,9 +19,10 @@ import cv2
 import numpy as np
 import onnxruntime as ort
 
+from edge.config import DEFAULT_SCORE_THRESHOLD
 from tools.names import DET, OCR
 
-SCORE_THR = 0.35
+SCORE_THR = DEFAULT_SCORE_THRESHOLD  # the one constant taken from the product: its default
 
 
 def session(path: Path) -> ort.InferenceSession:
