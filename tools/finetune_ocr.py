@@ -69,9 +69,6 @@ varied plate."""
 LONE_TEST_SEED = 1400
 """Offset of the test set of a stage with lone end characters: the stage's mix with
 ``occlude_lone`` on every one-row varied plate."""
-STROKE_TEST_SEED = 1700
-"""Offset of the test set of a stage with the stroke face: the stage's mix with every
-US-like and plain plate's number in it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,9 +97,6 @@ class Stage:
         if m.lone:
             parts.append(f"{round(m.lone * 100)} % of one-row varied plates with an end "
                          "character alone beside an occluder (occlusion.occlude_lone)")
-        if m.stroke:
-            parts.append(f"{round(m.stroke * 100)} % of US-like and plain plates with the "
-                         "number in the condensed stroke face (tools/synth/strokefont.py)")
         return ", ".join(parts)
 
 
@@ -110,9 +104,7 @@ STAGES = {2: Stage(2, 2000, 200000, 3, 5e-4, PLAIN),
           3: Stage(3, 3000, 120000, 2, 3e-4, Mix(hard=True)),
           4: Stage(4, 4000, 200000, 2, 2e-4, Mix(hard=True, cut=0.3)),
           5: Stage(5, 5000, 200000, 2, 2e-4, Mix(hard=True, cut=0.3, marks=0.4)),
-          6: Stage(6, 6000, 120000, 2, 1.5e-4, Mix(hard=True, cut=0.3, marks=0.4, lone=0.25)),
-          7: Stage(7, 7200, 120000, 2, 1.5e-4,
-                   Mix(hard=True, cut=0.3, marks=0.4, lone=0.25, stroke=0.4))}
+          6: Stage(6, 6000, 120000, 2, 1.5e-4, Mix(hard=True, cut=0.3, marks=0.4, lone=0.25))}
 
 
 def stage_test_sets(st: Stage, n: int, seed: int = 0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -129,10 +121,6 @@ def stage_test_sets(st: Stage, n: int, seed: int = 0) -> dict[str, tuple[np.ndar
     if m.lone:
         sets["lone"] = make_dataset(n, seed + LONE_TEST_SEED,
                                     mix=Mix(hard=True, cut=m.cut, marks=m.marks, lone=1.0))
-    if m.stroke:
-        sets["stroke"] = make_dataset(n, seed + STROKE_TEST_SEED,
-                                      mix=Mix(hard=True, cut=m.cut, marks=m.marks, lone=m.lone,
-                                              stroke=1.0))
     return sets
 
 

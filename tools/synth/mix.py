@@ -14,15 +14,13 @@ class Mix:
     cropped to their characters (``hard.text_cut``, stage 4 on); ``marks``, of varied
     plates with more marks beside the number (tools/synth/marks.py, stage 5 on);
     ``lone``, of one-row varied plates whose occluders leave an end character alone
-    (``occlusion.occlude_lone``, stage 6); ``stroke``, of US-like and plain plates whose
-    number is drawn in the condensed stroke face (tools/synth/strokefont.py, stage 7).
+    (``occlusion.occlude_lone``, stage 6).
     """
 
     hard: bool = False
     cut: float = 0.0
     marks: float = 0.0
     lone: float = 0.0
-    stroke: float = 0.0
 
     def __post_init__(self) -> None:
         for f in fields(self):

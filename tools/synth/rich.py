@@ -22,7 +22,6 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from tools.synth import strokefont
 from tools.synth.fonts import DECOR_FACES, PLATE_FACES, Face, check_faces, face_path
 from tools.synth.hard import (
     CUT_MARGINS,
@@ -150,12 +149,8 @@ def _word(rng: np.random.Generator, lo: int, hi: int) -> str:
     return w if r < 0.5 else (w.capitalize() if r < 0.85 else w.lower())
 
 
-def _main_text(rng: np.random.Generator, spec: PlateSpec, row: int, us: bool,
-               stroke: bool = False) -> Glyphs:
-    """The plate number in a random face, spacing and weight (``stroke``: in the stroke
-    face of tools/synth/strokefont.py)."""
-    if stroke:
-        return Glyphs(*strokefont.draw(rng, spec.rows[row], 72, " -\u00b7" if us else " "))
+def _main_text(rng: np.random.Generator, spec: PlateSpec, row: int, us: bool) -> Glyphs:
+    """The plate number in a random face, spacing and weight."""
     face = PLATE_FACES[int(rng.choice(len(PLATE_FACES), p=_PLATE_P))]
     size = 72
     stroke = int(rng.choice([0, 0, 0, 1, 2, 3])) if rng.random() < 0.4 else 0
@@ -295,8 +290,7 @@ def _printed_background(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
-def _us_plate(rng: np.random.Generator, spec: PlateSpec, stroke: bool = False
-              ) -> tuple[np.ndarray, list]:
+def _us_plate(rng: np.random.Generator, spec: PlateSpec) -> tuple[np.ndarray, list]:
     """US-like layout: header word, slogan, stickers, coloured characters on a print."""
     h = 110
     w = round(h * rng.uniform(1.8, 2.4))
@@ -339,15 +333,14 @@ def _us_plate(rng: np.random.Generator, spec: PlateSpec, stroke: bool = False
         else:
             right -= ew + round(w * 0.02)
     shadow = (max(1, h // 50), max(1, h // 50)) if rng.random() < 0.3 else None
-    spans = _place(canvas, _main_text(rng, spec, 0, True, stroke), (left, y, right - left, th),
-                   ink, float(rng.uniform(0.8, 1.2)), shadow)
+    spans = _place(canvas, _main_text(rng, spec, 0, True), (left, y, right - left, th), ink,
+                   float(rng.uniform(0.8, 1.2)), shadow)
     if rng.random() < 0.5:
         cv2.rectangle(canvas, (1, 1), (w - 2, h - 2), decor, max(1, h // 30))
     return canvas, spans
 
 
-def _plain_plate(rng: np.random.Generator, spec: PlateSpec, stroke: bool = False
-                 ) -> tuple[np.ndarray, list]:
+def _plain_plate(rng: np.random.Generator, spec: PlateSpec) -> tuple[np.ndarray, list]:
     """No band or print: a flat colour, sometimes light characters on a dark plate."""
     h = 100
     w = round(h * rng.uniform(2.4, 5.0))
@@ -365,7 +358,7 @@ def _plain_plate(rng: np.random.Generator, spec: PlateSpec, stroke: bool = False
         x = left if at_left else right - ew
         mark(rng, canvas, (x, (h - th) // 2, ew, th), ink, ink, _painter(rng, canvas))
         left, right = (left + ew + m // 2, right) if at_left else (left, right - ew - m // 2)
-    spans = _place(canvas, _main_text(rng, spec, 0, True, stroke),
+    spans = _place(canvas, _main_text(rng, spec, 0, True),
                    (left, (h - th) // 2, right - left, th), ink, float(rng.uniform(0.8, 1.2)))
     if rng.random() < 0.5:
         cv2.rectangle(canvas, (2, 2), (w - 3, h - 3), ink, max(1, h // 30))
@@ -440,10 +433,10 @@ def rich_crop(rng: np.random.Generator, fmt: str | None = None,
         spec = _with_marks(spec)
     if len(spec.rows) > 1 or layout < 0.55:
         flat, spans = _eu_plate(rng, spec, 110)
+    elif layout < 0.85:
+        flat, spans = _us_plate(rng, spec)
     else:
-        # Drawn only with a share above 0, so that 0 draws exactly stage 6's crops.
-        stroke = mix.stroke > 0 and rng.random() < mix.stroke
-        flat, spans = (_us_plate if layout < 0.85 else _plain_plate)(rng, spec, stroke)
+        flat, spans = _plain_plate(rng, spec)
     label = spec.label
     if len(spec.rows) == 1:
         if mix.lone > 0 and rng.random() < mix.lone:
