@@ -90,3 +90,19 @@ def test_compare_names_a_missing_report(tmp_path: Path,
     assert main(["bench", "compare", str(tmp_path / "nope.json"),
                  str(tmp_path / "nope.json")]) == 11
     assert "nope.json" in capsys.readouterr().err
+
+
+def test_sweep_finds_the_checkout_s_scenes_from_the_console_script(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run as ``anpr-edge`` (no checkout on sys.path), the sweep still finds the scenes."""
+    import sys
+
+    from edge import benchsweep
+
+    monkeypatch.setattr(sys, "path", [p for p in sys.path
+                                      if Path(p or ".").resolve() != ROOT])
+    for name in [m for m in sys.modules if m == "benchmarks" or m.startswith("benchmarks.")]:
+        monkeypatch.delitem(sys.modules, name)
+    scenes = benchsweep._scenes()
+    assert scenes is not None
+    assert Path(scenes.__file__ or "").resolve() == ROOT / "benchmarks" / "scenes.py"
