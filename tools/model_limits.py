@@ -23,8 +23,9 @@ KNOWN_LIMITS: tuple[str, ...] = (
     "(a vertical US, BR or LS) and Wyoming's county number, which the set's labels leave "
     "out, though stage 5 trains on such marks. Many of the 0->D (28) and 0->O (12) are "
     "vanity words whose O the labels write as 0 (C0NNMAN, CHICAG0, BL0GGER), and at least "
-    "one label lacks a character the plate shows (`ga1260`: BJL833 for BJL 3833). The "
-    "condensed-face confusions of the next item are fewer than a third of the misreads.",
+    "one label lacks a character the plate shows (`ga1260`: BJL833 for BJL 3833); so the "
+    "next item's count of condensed-face confusions (0->D, 8->B, 4->A, 6->G: 59) holds "
+    "some vanity-word O's too.",
     "- Condensed faces. Many US states print the number in a face whose 0 is much "
     "narrower than tall (about 0.45 on the North Carolina and New Mexico crops; the "
     "open faces drawn here: about 0.6 on average), and over a third of "
