@@ -56,8 +56,7 @@ def sweep(onnx: Path, n: int = 300, seed: int = 0, grid: tuple[float, ...] = GRI
     """Counts at every threshold of ``grid`` over the plain and the sign scenes."""
     import onnxruntime as ort
 
-    from tools.synth.scenes import letterbox
-    from tools.train_detector import S, match, scene_set, sign_test_set
+    from tools.train_detector import match, predict, scene_set, sign_test_set
 
     sess = ort.InferenceSession(str(onnx), providers=["CPUExecutionProvider"])
     counts = {t: [0, 0, 0] for t in grid}
@@ -65,12 +64,9 @@ def sweep(onnx: Path, n: int = 300, seed: int = 0, grid: tuple[float, ...] = GRI
     for imgs, gts in (scene_set(n, np.random.default_rng([seed + 1000])),
                       sign_test_set(n, seed)):
         for img, gt in zip(imgs, gts, strict=True):
-            lb, r, px, py = letterbox(img, S)
-            x = (lb.astype(np.float32) / 255.0).transpose(2, 0, 1)[None]
-            out = sess.run(None, {"images": x})[0]
+            boxes, scores = predict(sess, img)
             for t in grid:
-                kept = out[out[:, 6] >= t]
-                tp, fp = match((kept[:, 1:5] - [px, py, px, py]) / r, gt)
+                tp, fp = match(boxes[scores >= t], gt)
                 counts[t][0] += tp
                 counts[t][1] += fp
                 counts[t][2] += len(gt)

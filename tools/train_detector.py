@@ -265,18 +265,23 @@ def match(dets: np.ndarray, gts: np.ndarray, iou_thr: float = 0.4) -> tuple[int,
     return tp, len(dets) - tp
 
 
-def evaluate(sess, imgs: list[np.ndarray], gts: list[np.ndarray], thr: float = 0.35) -> dict:
-    """Recall at IoU 0.4 and false positives per image on full frames (runtime letterbox)."""
+def predict(sess, img: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Boxes (x1, y1, x2, y2 in frame pixels) and scores of one full frame, best first,
+    through the runtime letterbox."""
     from tools.synth.scenes import letterbox
 
+    lb, r, px, py = letterbox(img, S)
+    x = (lb.astype(np.float32) / 255.0).transpose(2, 0, 1)[None]
+    out = sess.run(None, {"images": x})[0]
+    return (out[:, 1:5] - [px, py, px, py]) / r, out[:, 6]
+
+
+def evaluate(sess, imgs: list[np.ndarray], gts: list[np.ndarray], thr: float = 0.35) -> dict:
+    """Recall at IoU 0.4 and false positives per image on full frames (runtime letterbox)."""
     tp = fp = n_gt = 0
     for img, gt in zip(imgs, gts, strict=True):
-        lb, r, px, py = letterbox(img, S)
-        x = (lb.astype(np.float32) / 255.0).transpose(2, 0, 1)[None]
-        out = sess.run(None, {"images": x})[0]
-        out = out[out[:, 6] >= thr]
-        dets = (out[:, 1:5] - [px, py, px, py]) / r
-        t, f = match(dets, gt)
+        boxes, scores = predict(sess, img)
+        t, f = match(boxes[scores >= thr], gt)
         tp, fp, n_gt = tp + t, fp + f, n_gt + len(gt)
     return {"recall": round(tp / max(n_gt, 1), 4), "fp_per_image": round(fp / len(imgs), 4),
             "plates": n_gt, "images": len(imgs)}
