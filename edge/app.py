@@ -26,7 +26,7 @@ from edge.config import (
     Settings,
     resolve_path,
 )
-from edge.detect import Detector, YoloEnd2EndDetector
+from edge.detect import YoloEnd2EndDetector
 from edge.errors import BlacklistError, ConfigError
 from edge.health import HealthReporter, entry_count, node_health_inputs
 from edge.inference import ModelSpec, load_model_spec, make_session
@@ -54,11 +54,16 @@ def model_spec(section: ModelSection, task: str, contract: str, base: Path) -> M
                      sha256=section.sha256, task=task, contract=contract)
 
 
-def build_detector(cfg: DetectorConfig, inference: InferenceConfig, base: Path) -> Detector:
-    """Load and warm the plate detector."""
+def build_detector(cfg: DetectorConfig, inference: InferenceConfig, base: Path
+                   ) -> YoloEnd2EndDetector:
+    """Load and warm the plate detector (its ``score_threshold`` is the one in force)."""
     spec = model_spec(cfg, "detector", "yolo-end2end", base)
     session = make_session(spec, inference.providers, inference.intra_op_threads)
-    return YoloEnd2EndDetector(session, cfg.score_threshold, cfg.nms_iou, cfg.min_plate_width,
+    threshold = cfg.threshold_for(spec.score_threshold)
+    log.info("detector_threshold", model=spec.name, score_threshold=threshold,
+             source="config" if cfg.score_threshold is not None
+             else "manifest" if spec.score_threshold is not None else "default")
+    return YoloEnd2EndDetector(session, threshold, cfg.nms_iou, cfg.min_plate_width,
                                inference.warmup_runs)
 
 

@@ -275,8 +275,8 @@ def model_only(settings: Settings, clip: Path, frames: int, base: Path,
     cap.release()
     if not images:
         raise BenchError(f"no frames could be decoded from {clip}")
-    dsess, dname = det.session, det.input_name  # type: ignore[attr-defined]
-    blobs = [det._letterbox(im)[0].copy() for im in images]  # type: ignore[attr-defined]
+    dsess, dname = det.session, det.input_name
+    blobs = [det._letterbox(im)[0].copy() for im in images]
     crops = [[crop_plate(im, d.box, settings.ocr.crop_margin) for d in det.detect(im)]
              for im in images]
     batches = [np.stack([ocr._prepare(c) for c in cs]) for cs in crops if cs]  # type: ignore[attr-defined]

@@ -91,10 +91,11 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     inf = inf.model_copy(update={"intra_op_threads": args.threads})
     if args.truth is not None:
         return _cmd_eval_video(args, inf)
-    report = evaluate(args.manifest, build_detector(det, inf, Path.cwd()),
-                      build_recogniser(ocr, inf, Path.cwd()), ocr.crop_margin,
-                      limit=args.limit, threads=args.threads,
-                      gate=ReadGate(ocr.min_confidence, ocr.min_chars))
+    detector = build_detector(det, inf, Path.cwd())
+    report = evaluate(args.manifest, detector, build_recogniser(ocr, inf, Path.cwd()),
+                      ocr.crop_margin, limit=args.limit, threads=args.threads,
+                      gate=ReadGate(ocr.min_confidence, ocr.min_chars),
+                      score_threshold=detector.score_threshold)
     print(format_report(report))
     out = args.out or Path(f"eval-{args.manifest.parent.name or 'set'}.json")
     out.write_text(json.dumps(report_dict(report), indent=2) + "\n", encoding="utf-8")

@@ -100,18 +100,29 @@ class ModelSection(_Section):
 
 
 DEFAULT_SCORE_THRESHOLD = 0.45
-"""The node's default detector score threshold: the best F1 over the shipped detector's
-held-out synthetic scenes (``models/README.md``, plate-det-v4 card); a retrained
-detector scores on its own scale, so its card says whether this still fits."""
+"""The score threshold for a detector that brings none of its own (a file given by path,
+or a manifest entry without ``score_threshold``). Detectors trained here carry theirs in
+the manifest, picked on their own held-out synthetic scenes (``tools.pick_threshold``):
+scores are on each model's own scale, so one constant cannot fit every retrain."""
 
 
 class DetectorConfig(ModelSection):
     """The plate detector."""
 
     name: str | None = "plate-det-v4"
-    score_threshold: float = Field(default=DEFAULT_SCORE_THRESHOLD, gt=0, lt=1)
+    score_threshold: float | None = Field(
+        default=None, gt=0, lt=1,
+        description="detections scoring below this are dropped; unset: the model's own "
+        "threshold from the manifest, else DEFAULT_SCORE_THRESHOLD")
     nms_iou: float = Field(default=0.5, gt=0, le=1)
     min_plate_width: int = Field(default=16, ge=1)
+
+
+    def threshold_for(self, model_threshold: float | None) -> float:
+        """The threshold in force: the configured one, else the model's, else the default."""
+        if self.score_threshold is not None:
+            return self.score_threshold
+        return model_threshold if model_threshold is not None else DEFAULT_SCORE_THRESHOLD
 
 
 class OcrConfig(ModelSection):

@@ -90,6 +90,7 @@ class EvalReport:
     full_image_ms_median: float
     iou_threshold: float
     threads: int
+    score_threshold: float | None = None
 
 
 def _plate_text(raw: Any, wildcard: str | None) -> str | None:
@@ -196,11 +197,13 @@ def _unmatched(boxes: list[Box], found: list[int], ignore: tuple[Box, ...],
 
 def evaluate(manifest: Path, detector: Detector, recogniser: Recogniser, margin: float,
              iou_threshold: float = 0.4, limit: int | None = None,
-             threads: int = 1, gate: ReadGate | None = None) -> EvalReport:
+             threads: int = 1, gate: ReadGate | None = None,
+             score_threshold: float | None = None) -> EvalReport:
     """Run the models over every image of the manifest and score them.
 
     ``gate``: the node's per-read thresholds for the ``reported_*`` figures; ``None``
-    keeps every box, so they equal the detector's own.
+    keeps every box, so they equal the detector's own. ``score_threshold``: the
+    detector's threshold in force, recorded in the report (the detector applies it).
     """
     n_img = n_plates = n_text = tp = fp = exact = e2e = rtp = rfp = n_ignored = 0
     char_acc: list[float] = []
@@ -263,7 +266,8 @@ def evaluate(manifest: Path, detector: Detector, recogniser: Recogniser, margin:
         end_to_end_read_rate=round(e2e / n_text, 4) if n_text else 0.0,
         images_per_second=round(n_img / elapsed, 2),
         detect_ms_median=med(det_ms), ocr_ms_per_plate_median=med(ocr_ms),
-        full_image_ms_median=med(full_ms), iou_threshold=iou_threshold, threads=threads)
+        full_image_ms_median=med(full_ms), iou_threshold=iou_threshold, threads=threads,
+        score_threshold=score_threshold)
 
 
 def report_dict(report: EvalReport) -> dict[str, Any]:
@@ -276,7 +280,8 @@ def format_report(r: EvalReport) -> str:
     return "\n".join([
         f"manifest              {r.manifest}",
         f"images / plates       {r.images} / {r.plates} ({r.plates_with_text} with text)",
-        f"detection recall@{r.iou_threshold:.1f}  {100 * r.detection_recall:.1f} %",
+        f"detection recall@{r.iou_threshold:.1f}  {100 * r.detection_recall:.1f} %"
+        + (f"  (score threshold {r.score_threshold})" if r.score_threshold is not None else ""),
         f"false positives/img   {r.false_positives_per_image:.3f}"
         + (f"  ({r.ignored_detections} boxes on ignore regions not counted)"
            if r.ignored_detections else ""),

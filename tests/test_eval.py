@@ -61,6 +61,25 @@ def test_eval_scores_a_new_manifest_and_writes_json(
     assert "detection recall@0.4" in capsys.readouterr().out
 
 
+def test_eval_records_the_detector_threshold_in_force(
+        tmp_path: Path, demo_truth: dict[str, Any]) -> None:
+    """The report names the score threshold the run used: the config's, else the model's."""
+    manifest = _demo_manifest(tmp_path, demo_truth)
+    model_thr = json.loads((ROOT / "models" / "manifest.json").read_text())[
+        "models"]["plate-det-v4"]["score_threshold"]
+    out = tmp_path / "report.json"
+    assert main(["eval", str(manifest), "--limit", "2", "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["score_threshold"] == model_thr
+    cfg = tmp_path / "edge.toml"
+    models = ROOT / "models" / "manifest.json"
+    cfg.write_text(f'[[cameras]]\nsource = "file"\nuri = "x.mp4"\n'
+                   f'[detector]\nscore_threshold = 0.61\nmanifest = "{models}"\n'
+                   f'[ocr]\nmanifest = "{models}"\n')
+    assert main(["eval", str(manifest), "--config", str(cfg), "--limit", "2",
+                 "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["score_threshold"] == 0.61
+
+
 def test_eval_of_a_missing_manifest_exits_with_the_cause(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A wrong manifest path gives exit code 7 and names the path."""

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 
+from edge.inference.manifest import load_model_spec
 from tools.names import DET
-from tools.pick_threshold import GRID, Point, pick, sweep
+from tools.pick_threshold import GRID, Point, pick, sweep, write
 
 MODEL = Path(__file__).resolve().parent.parent / "models" / f"{DET}.onnx"
 
@@ -28,3 +30,19 @@ def test_the_pick_is_best_f1_and_the_lower_threshold_on_a_tie() -> None:
            Point(0.6, 60, 0, 100, 10)]
     assert pick(pts) == 0.4
     assert pick(pts[2:]) == 0.5
+
+
+def test_write_stores_the_pick_where_the_node_reads_it(faces: None, tmp_path: Path) -> None:
+    """--write puts the pick and its sweep in the entry, and the node's loader reads it."""
+    entry = json.loads((MODEL.parent / "manifest.json").read_text())["models"][DET]
+    entry = {**entry, "file": str(MODEL)}
+    entry.pop("score_threshold", None)
+    (tmp_path / "manifest.json").write_text(json.dumps({"schema": 1, "models": {DET: entry}}))
+    rec = write(tmp_path, DET, n=3, seed=5)
+    stored = json.loads((tmp_path / "manifest.json").read_text())["models"][DET]
+    assert stored["score_threshold"] == rec["score_threshold"] in GRID
+    assert stored["threshold_pick"]["plain_scenes"] == 3 and stored["threshold_pick"]["seed"] == 5
+    points = [Point(**p) for p in stored["threshold_pick"]["points"]]
+    assert pick(points) == stored["score_threshold"]
+    assert load_model_spec(tmp_path / "manifest.json", DET, "detector").score_threshold == (
+        stored["score_threshold"])

@@ -22,8 +22,6 @@ import onnxruntime as ort
 from edge.config import DEFAULT_SCORE_THRESHOLD
 from tools.names import DET, OCR
 
-SCORE_THR = DEFAULT_SCORE_THRESHOLD  # the one constant taken from the product: its default
-
 
 def session(path: Path) -> ort.InferenceSession:
     """A one-thread CPU session, as on the smallest board."""
@@ -32,7 +30,7 @@ def session(path: Path) -> ort.InferenceSession:
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
 
-def detect(sess: ort.InferenceSession, rgb: np.ndarray, size: int) -> list[tuple]:
+def detect(sess: ort.InferenceSession, rgb: np.ndarray, size: int, thr: float) -> list[tuple]:
     """Boxes (x1, y1, x2, y2, score) in frame pixels, via the centred 114 letterbox."""
     h, w = rgb.shape[:2]
     r = min(size / w, size / h)
@@ -42,7 +40,7 @@ def detect(sess: ort.InferenceSession, rgb: np.ndarray, size: int) -> list[tuple
     canvas[py : py + nh, px : px + nw] = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_LINEAR)
     x = (canvas.astype(np.float32) / 255.0).transpose(2, 0, 1)[None]
     out = sess.run(None, {sess.get_inputs()[0].name: x})[0]
-    out = out[out[:, 6] >= SCORE_THR]
+    out = out[out[:, 6] >= thr]
     return [((b[1] - px) / r, (b[2] - py) / r, (b[3] - px) / r, (b[4] - py) / r, float(b[6]))
             for b in out]
 
@@ -73,6 +71,8 @@ def run(models: Path, demo: Path) -> dict:
     det_spec, ocr_spec = manifest[DET], manifest[OCR]
     det, ocr = session(models / det_spec["file"]), session(models / ocr_spec["file"])
     size = det_spec["input"]["shape"][2]
+    # The threshold the node would use: the file's own, else the product's fallback.
+    thr = det_spec.get("score_threshold", DEFAULT_SCORE_THRESHOLD)
     truth = json.loads((demo / "truth.json").read_text())
     plates = {v["plate"] for v in truth["vehicles"]}
     reads: dict[int, list[tuple]] = {}
@@ -84,7 +84,7 @@ def run(models: Path, demo: Path) -> dict:
             break
         rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
         frame_reads = []
-        for box in detect(det, rgb, size):
+        for box in detect(det, rgb, size, thr):
             x1, y1 = max(0, round(box[0])), max(0, round(box[1]))
             x2, y2 = min(rgb.shape[1], round(box[2])), min(rgb.shape[0], round(box[3]))
             if x2 - x1 < 4 or y2 - y1 < 4:
@@ -120,7 +120,8 @@ def run(models: Path, demo: Path) -> dict:
                 if 0 <= k < len(v["boxes"]) and iou(r[0], v["boxes"][k]) >= 0.3:
                     kind = "plate_in_full_view" if v["inside"][k] else "plate_cut_by_edge"
             where[kind] += 1
-    return {"frames": f, "vehicles": per_vehicle, "false_texts": dict(false.most_common()),
+    return {"frames": f, "score_threshold": thr, "vehicles": per_vehicle,
+            "false_texts": dict(false.most_common()),
             "false_reads_by_source": dict(where),
             "max_frames_per_false_text": max(false.values(), default=0)}
 

@@ -97,10 +97,12 @@ def run_variant(det_name: str, ocr_name: str, sets: dict[str, Path],
     out: dict[str, Any] = {}
     for name, manifest in sets.items():
         rep = report_dict(evaluate(manifest, det, ocr, ocr_cfg.crop_margin, threads=1,
-                                   gate=ReadGate(ocr_cfg.min_confidence, ocr_cfg.min_chars)))
+                                   gate=ReadGate(ocr_cfg.min_confidence, ocr_cfg.min_chars),
+                                   score_threshold=det.score_threshold))
         keep = ("images", "plates", "detection_recall", "false_positives_per_image",
                 "ignored_detections", "plates_with_text",
                 "reported_recall", "reported_false_positives_per_image", "read_gate",
+                "score_threshold",
                 "exact_read_rate", "char_accuracy", "end_to_end_read_rate",
                 "detect_ms_median", "ocr_ms_per_plate_median", "full_image_ms_median")
         out[name] = {k: rep[k] for k in keep}

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from edge.config import DEFAULT_SCORE_THRESHOLD as SCORE_THR
+from edge.config import DEFAULT_SCORE_THRESHOLD
 from tools.model_limits import KNOWN_LIMITS
 from tools.names import DET, OCR
+from tools.pick_threshold import Point
 
 
 def _v(x: Any) -> str:
@@ -85,7 +86,8 @@ def _demo(demo: dict | None) -> str:
     false = ", ".join(f"`{k}` {v}" for k, v in demo["false_texts"].items()) or "none"
     src = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in
                     demo.get("false_reads_by_source", {}).items()) or "none"
-    return (f"`python -m tools.check_models` on `demo/clip.mp4` (score threshold {SCORE_THR}, raw "
+    thr = demo.get("score_threshold", "n/a")
+    return (f"`python -m tools.check_models` on `demo/clip.mp4` (score threshold {thr}, raw "
             "detector box as the OCR crop, no OCR confidence threshold):\n\n"
             + "\n".join(rows)
             + f"\n\nWrong texts, with the number of frames each appears on: {false}. "
@@ -93,7 +95,7 @@ def _demo(demo: dict | None) -> str:
             "format check) removes single-frame misreads.\n")
 
 
-def _evaluation(ev: dict | None) -> list[str]:
+def _evaluation(ev: dict | None, models: dict) -> list[str]:
     if not ev:
         return ["Not measured yet: run `python -m tools.eval_models`.", ""]
     res, alpr, tgt = ev["results"], ev["openalpr"], ev["targets"]
@@ -173,7 +175,7 @@ def _evaluation(ev: dict | None) -> list[str]:
         "detector's box than on the labelled one is the reader's sensitivity to how a crop "
         "is cut (see Known limits), which the node's tracker softens by voting over a "
         "vehicle's frames.", "",
-        *_sweep(ev.get("holdout_thresholds"))]
+        *_sweep(ev.get("holdout_thresholds"), models)]
 
 
 def _ro_label_rows(res: dict, names: list[str], row: Any) -> list[str]:
@@ -198,23 +200,42 @@ def _ro_label_rows(res: dict, names: list[str], row: Any) -> list[str]:
                 "n/a", "", lambda r: _v(r[key].get("reported_false_positives_per_image")))]
 
 
-def _sweep(rows: list[dict] | None) -> list[str]:
-    """The detector's recall / false-positive trade on the held-out frames."""
-    if not rows:
+def _threshold(entry: dict | None) -> float:
+    """The operating point the node uses for a detector entry when the config sets none."""
+    return (entry or {}).get("score_threshold", DEFAULT_SCORE_THRESHOLD)
+
+
+def _pick_text(entry: dict) -> str:
+    """F1, recall and false positives per scene at each threshold of an entry's pick."""
+    pts = [Point(**p) for p in entry["threshold_pick"]["points"]]
+    lo, hi = pts[0].threshold, pts[-1].threshold
+    return (f"F1 {' / '.join(f'{p.f1:.3f}' for p in pts)} at {lo:.2f} to {hi:.2f} (recall "
+            f"{' / '.join(f'{100 * p.recall:.1f}' for p in pts)} %, false positives "
+            f"{' / '.join(f'{p.false_positives / p.images:.2f}' for p in pts)} per scene)")
+
+
+def _sweep(rows: list[dict] | None, models: dict) -> list[str]:
+    """How each detector's threshold was picked, and the trade on the held-out frames."""
+    det, det8 = models.get(DET), models.get(f"{DET}-int8")
+    if not rows or not det or "threshold_pick" not in det:
         return []
-    return ["The float detector's score threshold (`detector.score_threshold`) trades recall "
-            f"for false positives. The default, {SCORE_THR}, is the threshold of best F1 (IoU "
-            "0.4) over plate-det-v4's 600 held-out synthetic scenes (the 300 plain and 300 "
-            "with signs of its training command), by a rule written before that sweep was "
-            "run (`python -m tools.pick_threshold` runs it for any detector file): F1 0.928 / "
-            "0.942 / 0.951 / 0.954 / 0.947 / 0.941 / 0.925 at 0.30 to 0.60 "
-            "(recall 97.7 / 96.9 / 96.0 / 95.1 / 93.0 / 90.9 / 87.5 %, false positives 0.23 / "
-            "0.16 / 0.11 / 0.08 / 0.06 / 0.04 / 0.03 per scene). It was 0.35 until then; the "
-            "table below, on the held-out `ro_frames` frames, was in the card before the rule "
-            "was written, so it was known, though not used to choose. The same rule on "
-            "plate-det-v4-int8's scenes also gives 0.45 (F1 0.924; it has more synthetic "
-            "false positives than the float file, 111 against 47 at 0.45, but fewer on the "
-            "real frames):", "",
+    pick = det["threshold_pick"]
+    out = ["The detector's score threshold trades recall for false positives. Each detector "
+           "file carries its own in the manifest (`score_threshold`), which the node uses "
+           "when `detector.score_threshold` is left unset: the threshold of best F1 (IoU 0.4) "
+           f"over the file's own {pick['plain_scenes'] + pick['sign_scenes']} held-out "
+           f"synthetic scenes ({pick['plain_scenes']} plain and {pick['sign_scenes']} with "
+           "signs, from its training command's seed), the lower one on a tie; no real image "
+           "takes part (`python -m tools.pick_threshold` runs the sweep for any file, and "
+           "`train_all` and `quantize_models` store it). "
+           f"{DET}: {_threshold(det)}; {_pick_text(det)}."]
+    if det8 and "threshold_pick" in det8:
+        out[0] += f" {DET}-int8: {_threshold(det8)}; {_pick_text(det8)}."
+    out[0] += (" The rule was written before its first sweep, on plate-det-v4, whose "
+               "threshold had been 0.35; the table below, on the held-out `ro_frames` "
+               "frames, was in the card before the rule was written, so it was known, "
+               "though not used to choose:")
+    return [*out, "",
             "| score threshold | recall, IoU 0.4 | false positives per frame | as the node "
             "reports them: recall | false positives per frame |", "|---|---|---|---|---|",
             *(f"| {r['score_threshold']} | {_pct(r['detection_recall'])} | "
@@ -254,7 +275,8 @@ def render(manifest: dict, demo: dict | None = None) -> str:
            "Weights: **Apache-2.0**. No third-party weights and no evaluation-only images "
            "went into training.", "",
            *_fonts(ocr), "",
-           "## Accuracy against the targets", "", *_evaluation(manifest.get("evaluation"))]
+           "## Accuracy against the targets", "",
+           *_evaluation(manifest.get("evaluation"), manifest["models"])]
     if det:
         m, s = det["metrics"], det["input"]["shape"][2]
         out += [
@@ -264,7 +286,8 @@ def render(manifest: dict, demo: dict | None = None) -> str:
             "(round(w r), round(h r)), centred on a canvas filled with 114.",
             f"- output: float32 ({det['output']['shape'][0]}, 7), rows `[batch, x1, y1, x2, y2, "
             "class, score]` in letterboxed pixels, class 0 = plate, sorted by score. Unused "
-            f"rows have low scores; threshold them (the node's default: {SCORE_THR}).",
+            f"rows have low scores; threshold them (this file's own threshold, in the "
+            f"manifest and used by the node unless its config sets one: {_threshold(det)}).",
             "- architecture: CenterNet-style, ~68 k parameters: depthwise-separable backbone, "
             "top-down feature pyramid to stride 4, heatmap + log-size + offset heads. Peaks "
             "come from a 3x3 max-pool and top-k inside the graph, so there is no NMS; boxes "

@@ -38,6 +38,7 @@ from onnxruntime.quantization import (
 from onnxruntime.quantization.shape_inference import quant_pre_process
 
 from edge.inference.manifest import sha256_of
+from tools import pick_threshold
 from tools.names import DET, OCR
 from tools.synth.scenes import letterbox, scene
 
@@ -132,6 +133,13 @@ def main(argv: list[str] | None = None) -> int:
                                      "calibration": f"{args.images} synthetic images "
                                                     f"(tools/synth), MinMax",
                                      "command": "python -m tools.quantize_models"}})
+        if kind == "det":
+            # Quantisation moves the scores: the int8 file gets its own operating point.
+            # Same scenes as the float file's pick (the quick run draws fewer).
+            ref = entry.get("threshold_pick", {})
+            n_pick, seed = ref.get("plain_scenes", 300), ref.get("seed", 0)
+            new.update(pick_threshold.record(pick_threshold.sweep(dst, n_pick, seed),
+                                             n_pick, seed))
         manifest["models"][f"{name}-int8"] = new
         print(f"{dst.name}: {dst.stat().st_size / 1e6:.2f} MB in {time.monotonic() - t0:.0f} s")
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

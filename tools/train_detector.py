@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tools import pick_threshold
 from tools.device import add_device_args
 from tools.names import DET
 
@@ -424,7 +425,11 @@ def train(out_dir: Path, quick: bool = False, seed: int = 0,
     diff = float(np.abs(ref[:, 6] - got[:, 6]).max())
     assert diff < 1e-3, f"onnxruntime and torch scores disagree by {diff}"
     syn = evaluate(sess, test_imgs, test_gts)
-    signs = evaluate(sess, *sign_test_set(n_test, seed))
+    sign_set = sign_test_set(n_test, seed)
+    signs = evaluate(sess, *sign_set)
+    # The model's own operating point, on the same held-out scenes (tools.pick_threshold).
+    pick = pick_threshold.record(pick_threshold.sweep_sets(
+        sess, [(test_imgs, test_gts), sign_set]), n_test, seed)
     metrics: dict[str, float | None] = {
         "synthetic_recall_iou40": syn["recall"], "synthetic_fp_per_image": syn["fp_per_image"],
         "synthetic_signs_recall_iou40": signs["recall"],
@@ -474,6 +479,7 @@ def train(out_dir: Path, quick: bool = False, seed: int = 0,
                      "data_time_s": round(t_data), "time_s": round(t_train),
                      "hardware": hardware(dev)},
         "metrics": metrics,
+        **pick,
     }
 
 

@@ -44,11 +44,11 @@ def _char_heights(ctx: DoctorContext, frames: list[SourceFrame]) -> list[float]:
     from edge.inference import make_session  # noqa: PLC0415
 
     s = ctx.settings
-    session = make_session(model_spec(ctx, s.detector, "detector", "yolo-end2end"),
-                           s.inference.providers, s.inference.intra_op_threads)
+    spec = model_spec(ctx, s.detector, "detector", "yolo-end2end")
+    session = make_session(spec, s.inference.providers, s.inference.intra_op_threads)
     # A low width floor: the point is to see small plates, not to filter them.
-    detector = YoloEnd2EndDetector(session, s.detector.score_threshold, s.detector.nms_iou,
-                                   1, 0)
+    detector = YoloEnd2EndDetector(session, s.detector.threshold_for(spec.score_threshold),
+                                   s.detector.nms_iou, 1, 0)
     heights = []
     for f in frames[::DETECT_EVERY]:
         heights += [CHAR_TO_PLATE * d.box.height for d in detector.detect(f.image)]

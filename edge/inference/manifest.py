@@ -24,6 +24,8 @@ class ModelSpec:
     contract: str
     alphabet: str = DEFAULT_ALPHABET
     pad_char: str = "_"
+    score_threshold: float | None = None
+    """A detector's own operating point, picked when it was trained; None when unknown."""
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
@@ -47,6 +49,16 @@ def verify_file(spec: ModelSpec) -> None:
                 f"model file {spec.path} has sha256 {actual[:12]}…, manifest says "
                 f"{spec.sha256[:12]}…: the file is corrupt or was replaced"
             )
+
+
+def _threshold(name: str, manifest: Path, raw: Any) -> float | None:
+    """A manifest entry's ``score_threshold``: absent, or a number strictly between 0 and 1."""
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 < raw < 1:
+        raise ModelError(f"manifest entry '{name}' in {manifest}: score_threshold must be a "
+                         f"number between 0 and 1, got {raw!r}")
+    return float(raw)
 
 
 def load_model_spec(manifest: Path, name: str, task: str) -> ModelSpec:
@@ -73,6 +85,7 @@ def load_model_spec(manifest: Path, name: str, task: str) -> ModelSpec:
             contract=entry["contract"],
             alphabet=entry.get("alphabet", DEFAULT_ALPHABET),
             pad_char=entry.get("pad_char", "_"),
+            score_threshold=_threshold(name, manifest, entry.get("score_threshold")),
             extra=entry,
         )
     except (KeyError, TypeError) as exc:
