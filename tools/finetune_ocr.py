@@ -97,9 +97,6 @@ class Stage:
         if m.lone:
             parts.append(f"{round(m.lone * 100)} % of one-row varied plates with an end "
                          "character alone beside an occluder (occlusion.occlude_lone)")
-        if m.narrow_w:
-            parts.append(f"{round(m.narrow_w * 100)} % of varied plates with a W drawing it "
-                         "narrow, as Spanish plates do (rich.NarrowW)")
         return ", ".join(parts)
 
 
@@ -107,9 +104,7 @@ STAGES = {2: Stage(2, 2000, 200000, 3, 5e-4, PLAIN),
           3: Stage(3, 3000, 120000, 2, 3e-4, Mix(hard=True)),
           4: Stage(4, 4000, 200000, 2, 2e-4, Mix(hard=True, cut=0.3)),
           5: Stage(5, 5000, 200000, 2, 2e-4, Mix(hard=True, cut=0.3, marks=0.4)),
-          6: Stage(6, 6000, 120000, 2, 1.5e-4, Mix(hard=True, cut=0.3, marks=0.4, lone=0.25)),
-          7: Stage(7, 7400, 120000, 2, 1.5e-4,
-                   Mix(hard=True, cut=0.3, marks=0.4, lone=0.25, narrow_w=0.5))}
+          6: Stage(6, 6000, 120000, 2, 1.5e-4, Mix(hard=True, cut=0.3, marks=0.4, lone=0.25))}
 
 
 def stage_test_sets(st: Stage, n: int, seed: int = 0) -> dict[str, tuple[np.ndarray, np.ndarray]]:

@@ -14,15 +14,13 @@ class Mix:
     cropped to their characters (``hard.text_cut``, stage 4 on); ``marks``, of varied
     plates with more marks beside the number (tools/synth/marks.py, stage 5 on);
     ``lone``, of one-row varied plates whose occluders leave an end character alone
-    (``occlusion.occlude_lone``, stage 6); ``narrow_w``, of varied plates with a W in
-    the number, whose W's are drawn narrow as on Spanish plates (``rich.narrow_w``).
+    (``occlusion.occlude_lone``, stage 6).
     """
 
     hard: bool = False
     cut: float = 0.0
     marks: float = 0.0
     lone: float = 0.0
-    narrow_w: float = 0.0
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -87,7 +87,6 @@ class PlateSpec:
     bg: tuple[int, int, int]
     aspect: float  # width / height
     marks: bool = False  # more marks beside the number (tools/synth/marks.py, stage 5)
-    narrow_w: bool = False  # W's drawn narrow (tools/synth/rich.py, narrow_w)
 
 
 def random_spec(rng: np.random.Generator, fmt: str | None = None) -> PlateSpec:

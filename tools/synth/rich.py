@@ -63,80 +63,33 @@ class Glyphs:
     spans: list[tuple[float, float]] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
-class NarrowW:
-    """A W drawn as Spanish plates print it: about as narrow as an N, outer strokes near
-    upright, the middle apex stopping below the cap line (no open face draws it so)."""
-
-    width: float  # pixels
-    inset: float  # how far in from each side the two lower vertices sit
-    apex: float  # how far below the cap line the middle apex stops
-    stem: float  # stroke width, the face's own I stem
-
-    @classmethod
-    def draw_for(cls, rng: np.random.Generator, font: ImageFont.FreeTypeFont,
-                 stroke: int) -> NarrowW:
-        """Random proportions, sized to ``font``'s cap height and stem."""
-        cap = _cap(font)
-        ix0, _, ix1, _ = font.getbbox("I", anchor="ls")
-        # Diagonals thinner than the face's upright stem, as narrow faces draw them.
-        stem = float(np.clip(0.75 * (ix1 - ix0), 0.07 * cap, 0.14 * cap)) + stroke
-        width = cap * float(rng.uniform(0.55, 0.75))
-        return cls(width, width * float(rng.uniform(0.08, 0.25)),
-                   cap * float(rng.uniform(0.2, 0.5)), stem)
-
-    def paint(self, draw: ImageDraw.ImageDraw, x: float, base: float, cap: float) -> None:
-        """Stroke the W with its left edge at ``x`` on baseline ``base``."""
-        h = self.stem / 2
-        left, right, top = x + h, x + self.width - h, base - cap
-        pts = [(left, top), (left + self.inset, base - h), (x + self.width / 2, top + self.apex),
-               (right - self.inset, base - h), (right, top)]
-        draw.line(pts, fill=255, width=max(1, round(self.stem)), joint="curve")
-
-
-def _cap(font: ImageFont.FreeTypeFont) -> float:
-    _, y0, _, y1 = font.getbbox("H", anchor="ls")
-    return float(y1 - y0)
-
-
 def draw_text(rng: np.random.Generator, text: str, face: Face, size: int = 72,
-              tracking: float = 0.0, stroke: int = 0, seps: str = " ",
-              narrow_w: bool = False) -> Glyphs:
+              tracking: float = 0.0, stroke: int = 0, seps: str = " ") -> Glyphs:
     """Draw ``text`` one character at a time, cropped to its ink box.
 
     ``tracking`` is extra space between characters (fraction of ``size``); spaces
-    become gaps, or one of ``seps`` drawn as a separator; ``stroke`` thickens strokes;
-    ``narrow_w`` draws every W as ``NarrowW`` instead of in the face.
+    become gaps, or one of ``seps`` drawn as a separator; ``stroke`` thickens strokes.
     """
     font = _font(face_path(face), size)
-    placed: list[tuple[str, float, NarrowW | None]] = []
+    placed: list[tuple[str, float]] = []
     x = float(size) * 0.3
     for ch in text:
         if ch == " ":
             sep = seps[int(rng.integers(len(seps)))]
             gap = size * float(rng.uniform(0.15, 0.5))
             if sep != " ":
-                placed.append((sep, x + gap * 0.5, None))
+                placed.append((sep, x + gap * 0.5))
                 x += font.getlength(sep) + gap
             else:
                 x += gap
             continue
-        if narrow_w and ch == "W":
-            nw = NarrowW.draw_for(rng, font, stroke)
-            placed.append((ch, x + size * 0.03, nw))
-            x += nw.width + size * 0.06 + tracking * size
-            continue
-        placed.append((ch, x, None))
+        placed.append((ch, x))
         x += font.getlength(ch) + tracking * size
     img = Image.new("L", (int(x + size), int(size * 1.8)), 0)
     draw = ImageDraw.Draw(img)
     base = int(size * 1.35)
     spans: list[tuple[float, float]] = []
-    for ch, cx, nw in placed:
-        if nw is not None:
-            nw.paint(draw, cx, base, _cap(font))
-            spans.append((cx, cx + nw.width))
-            continue
+    for ch, cx in placed:
         draw.text((cx, base), ch, font=font, fill=255, anchor="ls", stroke_width=stroke,
                   stroke_fill=255)
         if ch.isalnum():
@@ -202,7 +155,7 @@ def _main_text(rng: np.random.Generator, spec: PlateSpec, row: int, us: bool) ->
     size = 72
     stroke = int(rng.choice([0, 0, 0, 1, 2, 3])) if rng.random() < 0.4 else 0
     g = draw_text(rng, spec.rows[row], face, size, tracking=float(rng.uniform(-0.03, 0.3)),
-                  stroke=stroke, seps=" -\u00b7" if us else " ", narrow_w=spec.narrow_w)
+                  stroke=stroke, seps=" -\u00b7" if us else " ")
     if rng.random() < 0.15:  # thinner strokes than the face has
         g.mask = cv2.erode(g.mask, np.ones((2, 2), np.uint8))
     return g
@@ -478,9 +431,6 @@ def rich_crop(rng: np.random.Generator, fmt: str | None = None,
         spec = two_rows(rng, spec)
     if mix.marks > 0 and rng.random() < mix.marks:
         spec = _with_marks(spec)
-    # Drawn only with a share above 0 and a W to draw, so that 0 draws stage 6's crops.
-    if mix.narrow_w > 0 and "W" in spec.label and rng.random() < mix.narrow_w:
-        spec = dataclasses.replace(spec, narrow_w=True)
     if len(spec.rows) > 1 or layout < 0.55:
         flat, spans = _eu_plate(rng, spec, 110)
     elif layout < 0.85:
