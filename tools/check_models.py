@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 import onnxruntime as ort
 
-from edge.config import DEFAULT_SCORE_THRESHOLD
+from edge.config import DetectorConfig
 from tools.names import DET, OCR
 
 
@@ -71,8 +71,7 @@ def run(models: Path, demo: Path) -> dict:
     det_spec, ocr_spec = manifest[DET], manifest[OCR]
     det, ocr = session(models / det_spec["file"]), session(models / ocr_spec["file"])
     size = det_spec["input"]["shape"][2]
-    # The threshold the node would use: the file's own, else the product's fallback.
-    thr = det_spec.get("score_threshold", DEFAULT_SCORE_THRESHOLD)
+    thr = DetectorConfig().threshold_for(det_spec.get("score_threshold"))  # as the node would
     truth = json.loads((demo / "truth.json").read_text())
     plates = {v["plate"] for v in truth["vehicles"]}
     reads: dict[int, list[tuple]] = {}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from edge.config import DEFAULT_SCORE_THRESHOLD
+from edge.config import DetectorConfig
 from tools.model_limits import KNOWN_LIMITS
 from tools.names import DET, OCR
 from tools.pick_threshold import Point
@@ -202,7 +202,7 @@ def _ro_label_rows(res: dict, names: list[str], row: Any) -> list[str]:
 
 def _threshold(entry: dict | None) -> float:
     """The operating point the node uses for a detector entry when the config sets none."""
-    return (entry or {}).get("score_threshold", DEFAULT_SCORE_THRESHOLD)
+    return DetectorConfig().threshold_for((entry or {}).get("score_threshold"))
 
 
 def _pick_text(entry: dict) -> str:
