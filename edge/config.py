@@ -117,7 +117,6 @@ class DetectorConfig(ModelSection):
     nms_iou: float = Field(default=0.5, gt=0, le=1)
     min_plate_width: int = Field(default=16, ge=1)
 
-
     def threshold_for(self, model_threshold: float | None) -> float:
         """The threshold in force: the configured one, else the model's, else the default."""
         if self.score_threshold is not None:
